@@ -1,0 +1,112 @@
+"""Evaluate a checkpoint with the config's test loop and metrics.
+
+The flags are mmdet 3.3's ``tools/test.py`` flags::
+
+    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out results.pkl]
+        [--show] [--show-dir DIR] [--wait-time S] [--tta]
+        [--cfg-options k=v ...] [--launcher pytorch]
+
+``--out`` dumps every test sample's predictions (boxes, scores, embeddings
+and the query-box embeddings) to a pickle, so the person-search protocol can
+be rerun offline with other settings (``tools/analysis_tools/eval_results.py``).
+"""
+import argparse
+import os
+import os.path as osp
+
+from mmengine.config import Config, ConfigDict, DictAction
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Test (and evaluate) a model')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='the directory to save the evaluation metrics')
+    parser.add_argument(
+        '--out', type=str, help='dump the predictions to a pickle file (.pkl)')
+    parser.add_argument('--show', action='store_true', help='show prediction results')
+    parser.add_argument(
+        '--show-dir', help='directory (inside the work dir) where painted images are saved')
+    parser.add_argument(
+        '--wait-time', type=float, default=2, help='the interval of show (s)')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config entries, key=value pairs (xxx=yyy)')
+    parser.add_argument(
+        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
+        help='job launcher')
+    parser.add_argument('--tta', action='store_true', help='test-time augmentation')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def enable_visualization(cfg: Config, args: argparse.Namespace) -> None:
+    """Switch on mmdet's visualization hook for ``--show``/``--show-dir``."""
+    default_hooks = cfg.default_hooks
+    if 'visualization' not in default_hooks:
+        raise RuntimeError(
+            '--show/--show-dir need `default_hooks.visualization` in the config')
+    default_hooks.visualization.draw = True
+    if args.show:
+        default_hooks.visualization.show = True
+        default_hooks.visualization.wait_time = args.wait_time
+    if args.show_dir:
+        default_hooks.visualization.test_out_dir = args.show_dir
+
+
+def enable_tta(cfg: Config) -> None:
+    """Wrap the model and the test pipeline for test-time augmentation."""
+    if 'tta_model' not in cfg:
+        raise RuntimeError('--tta needs `tta_model` (and `tta_pipeline`) in the config')
+    if 'tta_pipeline' not in cfg:
+        raise RuntimeError('--tta needs `tta_pipeline` in the config')
+    cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+    cfg.tta_model.module = cfg.model
+    cfg.model = cfg.tta_model
+
+
+def build_cfg(args: argparse.Namespace) -> Config:
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg.load_from = args.checkpoint
+    if args.show or args.show_dir:
+        enable_visualization(cfg, args)
+    if args.tta:
+        enable_tta(cfg)
+    return cfg
+
+
+def main() -> None:
+    args = parse_args()
+    cfg = build_cfg(args)
+
+    from mmps.utils import adapt_cfg_to_cpu_launch
+    adapt_cfg_to_cpu_launch(cfg, args.launcher)
+
+    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+    if runner.distributed:
+        backend = cfg.get('env_cfg', {}).get('dist_cfg', {}).get('backend')
+        runner.logger.info(f'World size: {runner.world_size} (backend: {backend})')
+
+    if args.out is not None:
+        if not args.out.endswith(('.pkl', '.pickle')):
+            raise ValueError(f'--out must be a .pkl or .pickle file, got {args.out}')
+        from mmdet.evaluation import DumpDetResults
+        runner.test_evaluator.metrics.append(DumpDetResults(out_file_path=args.out))
+
+    runner.test()
+
+
+if __name__ == '__main__':
+    main()

@@ -89,8 +89,11 @@ def main() -> None:
 
     # Importing mmps registers its modules and lets torch>=2.6 load mmengine
     # checkpoints; it also checks the mmcv install with a clear message.
+    from mmps.models import fill_num_person_ids
     from mmps.utils import adapt_cfg_to_cpu_launch
     adapt_cfg_to_cpu_launch(cfg, args.launcher)
+    # OIM lookup tables are sized from the training data (num_person_ids=None)
+    fill_num_person_ids(cfg)
 
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     if runner.distributed:

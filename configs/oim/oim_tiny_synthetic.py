@@ -1,0 +1,69 @@
+# Tiny OIM for the embedded synthetic data (demo and tests on CPU): the
+# architecture of oim_r50_c4.py shrunk to ResNet-18 (conv1..conv4 backbone,
+# conv5 shared head), trained from scratch with trainable BN, 64-d
+# embeddings and fewer proposals. The lookup-table size comes from the
+# synthetic training split (mmps.models.fill_num_person_ids(cfg)).
+_base_ = [
+    '../_base_/models/oim_r50_c4.py', '../_base_/datasets/synthetic.py',
+    '../_base_/default_runtime.py'
+]
+
+# from scratch: BN statistics and affine parameters are learnt
+tiny_norm_cfg = dict(type='BN', requires_grad=True)
+model = dict(
+    backbone=dict(
+        depth=18,  # conv4 output: 256 channels, stride 16
+        frozen_stages=-1,
+        norm_cfg=tiny_norm_cfg,
+        norm_eval=False,
+        init_cfg=None),
+    rpn_head=dict(
+        in_channels=256,
+        feat_channels=128,
+        anchor_generator=dict(scales=[1, 2, 4, 8])),  # 16..128 px
+    roi_head=dict(
+        shared_head=dict(
+            depth=18,  # conv5 output: 512 channels
+            norm_cfg=tiny_norm_cfg,
+            norm_eval=False,
+            init_cfg=None),
+        bbox_roi_extractor=dict(out_channels=256),
+        bbox_head=dict(in_channels=512),
+        reid_head=dict(
+            in_channels=512,
+            embed_dim=64,
+            loss_reid=dict(num_features=64, queue_size=500))),
+    train_cfg=dict(
+        rpn_proposal=dict(nms_pre=1000, max_per_img=300),
+        rcnn=dict(sampler=dict(num=64))),
+    test_cfg=dict(
+        rpn=dict(nms_pre=1000, max_per_img=100),
+        rcnn=dict(score_thr=0.05, max_per_img=50)))
+
+# short schedule: SGD with warm-up, one decay (not tuned beyond the demo)
+max_epochs = 12
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=1e-4),
+    clip_grad=dict(max_norm=10.0, norm_type=2))
+param_scheduler = [
+    dict(
+        type='LinearLR',
+        start_factor=0.01,
+        by_epoch=True,
+        begin=0,
+        end=1,
+        convert_to_iter_based=True),
+    dict(
+        type='MultiStepLR',
+        by_epoch=True,
+        begin=0,
+        end=max_epochs,
+        milestones=[9],
+        gamma=0.1)
+]
+train_cfg = dict(
+    type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=4)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+default_hooks = dict(logger=dict(interval=10))

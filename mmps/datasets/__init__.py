@@ -1,0 +1,13 @@
+"""mmps.datasets: the person-search dataset, transforms and synthetic data."""
+from .person_search_dataset import PersonSearchDataset
+from .synthetic import (DEFAULT_SYNTHETIC_ROOT, ensure_synthetic_dataset,
+                        make_synthetic_dataset)
+from .transforms import (BoxesToForegroundMasks, LoadPersonSearchAnnotations,
+                         PackPersonSearchInputs)
+
+__all__ = [
+    'PersonSearchDataset', 'LoadPersonSearchAnnotations',
+    'PackPersonSearchInputs', 'BoxesToForegroundMasks',
+    'DEFAULT_SYNTHETIC_ROOT', 'ensure_synthetic_dataset',
+    'make_synthetic_dataset'
+]

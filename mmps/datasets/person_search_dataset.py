@@ -1,0 +1,213 @@
+"""PersonSearchDataset: the mmps annotation schema as an mmdet dataset."""
+import json
+import os.path as osp
+import warnings
+from typing import Dict, List, Optional
+
+import cv2
+import numpy as np
+from mmdet.datasets.base_det_dataset import BaseDetDataset
+from mmdet.registry import DATASETS
+
+
+def xywh_to_xyxy(bbox: List[float]) -> List[float]:
+    """[x, y, w, h] -> [x1, y1, x2, y2]."""
+    x, y, w, h = bbox
+    return [float(x), float(y), float(x + w), float(y + h)]
+
+
+@DATASETS.register_module()
+class PersonSearchDataset(BaseDetDataset):
+    """A person-search split in the mmps schema (``docs/design.md``).
+
+    Each data info is one image with ``img_id``, ``img_path``, ``width``,
+    ``height``, ``cam_id`` and ``instances`` (``bbox`` x1y1x2y2,
+    ``bbox_label`` 0, ``ignore_flag`` 0, ``person_id``, optional ``mask``
+    polygons). ``person_id`` is the contiguous label ``0..K-1`` of the sorted
+    labelled ids in training (``test_mode=False``) and the release's id in
+    test mode; -1 means unlabelled. ``metainfo['num_person_ids']`` is ``K``.
+
+    Test-mode infos also carry ``queries``: one dict per protocol query whose
+    image this is (``bbox`` x1y1x2y2 in the original frame, ``query_index``),
+    followed by every other labelled or unlabelled GT box of the image with
+    ``query_index`` -1.
+
+    Args:
+        bad_image (str): What to do with an image file that is missing or,
+            when ``verify_images`` is True, cannot be decoded: ``'skip'``
+            (warn, count in ``num_skipped_images``) or ``'error'``. A test
+            image that holds a query is never skipped.
+        verify_images (bool): Decode every image once at load time to find
+            corrupt files. Defaults to False (only existence is checked).
+        **kwargs: See :class:`mmdet.datasets.BaseDetDataset`;
+            ``filter_cfg`` accepts ``filter_empty_gt`` and ``min_size``
+            (smaller image side, pixels), applied in training only.
+    """
+
+    METAINFO = dict(classes=('person', ), palette=[(220, 20, 60)])
+
+    def __init__(self,
+                 *args,
+                 bad_image: str = 'skip',
+                 verify_images: bool = False,
+                 data_prefix: dict = dict(img=''),
+                 **kwargs) -> None:
+        if bad_image not in ('skip', 'error'):
+            raise ValueError(
+                f"bad_image must be 'skip' or 'error', got {bad_image!r}")
+        self.bad_image = bad_image
+        self.verify_images = verify_images
+        self.num_skipped_images = 0
+        self._protocol: dict = {}
+        self._gt_by_image: Dict[int, dict] = {}
+        super().__init__(*args, data_prefix=data_prefix, **kwargs)
+
+    @property
+    def protocol(self) -> dict:
+        """The test protocol with boxes as x1y1x2y2.
+
+        ``{'queries': [{'image_id', 'bbox', 'person_id'}, ...],
+        'galleries': {size (str): [[image_id, ...] per query]},
+        'subsets': {name: [query index, ...]}}``. Empty ``galleries`` means
+        every query searches all other test images.
+        """
+        self.full_init()
+        return self._protocol
+
+    @property
+    def gt_by_image(self) -> Dict[int, dict]:
+        """Per image id: ``bboxes`` (N, 4) float32 x1y1x2y2, ``person_ids``
+        (N,) int64 (as in ``instances``) and ``cam_id``."""
+        self.full_init()
+        return self._gt_by_image
+
+    def load_data_list(self) -> List[dict]:
+        """Read the JSON file and build one data info per usable image."""
+        if not osp.isfile(self.ann_file):
+            raise FileNotFoundError(
+                f'annotation file not found: {self.ann_file} (convert or '
+                'generate the dataset first, see docs/dataset_prepare.md)')
+        with open(self.ann_file) as f:
+            data = json.load(f)
+        for key in ('images', 'annotations'):
+            if key not in data:
+                raise KeyError(f'{self.ann_file} has no "{key}" list')
+        anns_by_image: Dict[int, List[dict]] = {}
+        image_ids = {img['id'] for img in data['images']}
+        for k, ann in enumerate(data['annotations']):
+            if ann['image_id'] not in image_ids:
+                raise ValueError(
+                    f'{self.ann_file}: annotations[{k}] names unknown image '
+                    f'id {ann["image_id"]}')
+            anns_by_image.setdefault(ann['image_id'], []).append(ann)
+        labelled = sorted({
+            a['person_id']
+            for a in data['annotations'] if a['person_id'] >= 0
+        })
+        self._metainfo['num_person_ids'] = len(labelled)
+        if self.test_mode:
+            id_map = {pid: pid for pid in labelled}
+        else:
+            id_map = {pid: k for k, pid in enumerate(labelled)}
+        self.person_id_map = id_map
+
+        raw_protocol = data.get('protocol') or {}
+        queries_by_image: Dict[int, List[int]] = {}
+        for k, q in enumerate(raw_protocol.get('queries', [])):
+            queries_by_image.setdefault(q['image_id'], []).append(k)
+        self._protocol = dict(
+            queries=[
+                dict(
+                    image_id=q['image_id'],
+                    bbox=xywh_to_xyxy(q['bbox']),
+                    person_id=q['person_id'])
+                for q in raw_protocol.get('queries', [])
+            ],
+            galleries=raw_protocol.get('galleries') or {},
+            subsets=raw_protocol.get('subsets') or {})
+
+        data_list = []
+        for img in data['images']:
+            img_path = osp.join(self.data_prefix['img'], img['file_name'])
+            problem = self._image_problem(img_path)
+            if problem is not None:
+                holds_query = self.test_mode and img['id'] in queries_by_image
+                if self.bad_image == 'error' or holds_query:
+                    raise OSError(f'image id {img["id"]}: {problem}')
+                warnings.warn(f'skipping image id {img["id"]}: {problem}')
+                self.num_skipped_images += 1
+                continue
+            instances = []
+            for ann in anns_by_image.get(img['id'], []):
+                inst = dict(
+                    bbox=xywh_to_xyxy(ann['bbox']),
+                    bbox_label=0,
+                    ignore_flag=0,
+                    person_id=id_map.get(ann['person_id'], -1))
+                if ann.get('segmentation'):
+                    inst['mask'] = ann['segmentation']
+                instances.append(inst)
+            info = dict(
+                img_id=img['id'],
+                img_path=img_path,
+                width=img['width'],
+                height=img['height'],
+                cam_id=img.get('cam_id', 0),
+                instances=instances)
+            if self.test_mode:
+                info['queries'] = self._image_queries(
+                    queries_by_image.get(img['id'], []), instances)
+            self._gt_by_image[img['id']] = dict(
+                bboxes=np.asarray([i['bbox'] for i in instances],
+                                  np.float32).reshape(-1, 4),
+                person_ids=np.asarray([i['person_id'] for i in instances],
+                                      np.int64),
+                cam_id=info['cam_id'])
+            data_list.append(info)
+        if self.num_skipped_images:
+            warnings.warn(f'{self.num_skipped_images} unreadable image(s) '
+                          f'skipped in {self.ann_file}')
+        return data_list
+
+    def _image_queries(self, query_ids: List[int],
+                       instances: List[dict]) -> List[dict]:
+        """Protocol queries of one image, then its other GT boxes (-1).
+
+        A GT box is "the query's own" when it has the query's labelled id.
+        """
+        out, taken = [], set()
+        for k in query_ids:
+            q = self._protocol['queries'][k]
+            out.append(dict(bbox=q['bbox'], query_index=k))
+            taken.add(q['person_id'])
+        for inst in instances:
+            if inst['person_id'] >= 0 and inst['person_id'] in taken:
+                continue
+            out.append(dict(bbox=inst['bbox'], query_index=-1))
+        return out
+
+    def _image_problem(self, img_path: str) -> Optional[str]:
+        """Why ``img_path`` is unusable, or None when it is fine."""
+        if not osp.isfile(img_path):
+            return f'missing image file {img_path}'
+        if self.verify_images and cv2.imread(img_path) is None:
+            return f'corrupt image file {img_path}'
+        return None
+
+    def filter_data(self) -> List[dict]:
+        """Drop images without boxes (``filter_empty_gt``) or with a side
+        below ``min_size``; training only. Raises if nothing is left."""
+        if self.test_mode or not self.filter_cfg:
+            return self.data_list
+        drop_empty = self.filter_cfg.get('filter_empty_gt', False)
+        min_size = self.filter_cfg.get('min_size', 0)
+        kept = [
+            info for info in self.data_list
+            if not (drop_empty and not info['instances'])
+            and min(info['width'], info['height']) >= min_size
+        ]
+        if self.data_list and not kept:
+            raise ValueError(f'filter_cfg={self.filter_cfg} removes all '
+                             f'{len(self.data_list)} images of '
+                             f'{self.ann_file}')
+        return kept

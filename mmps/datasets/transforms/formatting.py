@@ -1,0 +1,39 @@
+"""Pack person-search samples for the model."""
+import numpy as np
+import torch
+from mmdet.datasets.transforms import PackDetInputs
+from mmdet.registry import TRANSFORMS
+from mmengine.structures import InstanceData
+
+
+@TRANSFORMS.register_module()
+class PackPersonSearchInputs(PackDetInputs):
+    """``PackDetInputs`` that also packs person ids and query boxes.
+
+    - ``gt_instances.person_ids`` (N,) int64 from ``gt_instances_ids``.
+    - ``query_instances`` (test samples): ``bboxes`` (M, 4) float32 in the
+      original image frame and ``query_indices`` (M,) int64 (-1 for GT boxes
+      that are not protocol queries).
+    - ``cam_id`` joins the default meta keys.
+    """
+    mapping_table = dict(
+        PackDetInputs.mapping_table, gt_instances_ids='person_ids')
+
+    def __init__(self,
+                 meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
+                            'scale_factor', 'flip', 'flip_direction',
+                            'cam_id'),
+                 **kwargs) -> None:
+        super().__init__(meta_keys=meta_keys, **kwargs)
+
+    def transform(self, results: dict) -> dict:
+        """Pack ``results``; adds ``query_instances`` when queries exist."""
+        packed = super().transform(results)
+        if 'query_bboxes' in results:
+            queries = InstanceData()
+            queries.bboxes = torch.from_numpy(
+                np.asarray(results['query_bboxes'], np.float32).reshape(-1, 4))
+            queries.query_indices = torch.from_numpy(
+                np.asarray(results['query_indices'], np.int64))
+            packed['data_samples'].query_instances = queries
+        return packed

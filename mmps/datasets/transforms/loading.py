@@ -1,0 +1,99 @@
+"""Load person-search annotations next to boxes and labels."""
+from typing import List
+
+import cv2
+import numpy as np
+import pycocotools.mask as mask_utils
+from mmdet.datasets.transforms import LoadAnnotations
+from mmdet.registry import TRANSFORMS
+from mmdet.structures.mask import BitmapMasks, PolygonMasks
+
+
+@TRANSFORMS.register_module()
+class LoadPersonSearchAnnotations(LoadAnnotations):
+    """mmdet's ``LoadAnnotations`` plus person ids, query boxes and masks.
+
+    Added keys:
+
+    - ``gt_instances_ids`` (N,) int64: ``person_id`` of each instance, -1 for
+      unlabelled. mmdet's ``RandomFlip``/``Resize`` keep the box order and
+      ``RandomCrop`` indexes this key together with the boxes, so ids stay
+      aligned; ``PackPersonSearchInputs`` renames it ``person_ids``.
+    - ``query_bboxes`` (M, 4) float32 and ``query_indices`` (M,) int64 when
+      the data info has ``queries`` (test split). They stay in the
+      *original* image frame: geometric transforms do not touch them, and
+      the model maps them with ``scale_factor``/``flip`` itself.
+    - ``gt_masks`` when ``with_mask=True``: an instance with no (or no
+      valid) mask gets its box as a rectangular polygon, so masks and boxes
+      always have the same length and no instance is silently ignored.
+
+    Args:
+        with_person_id (bool): Load ``gt_instances_ids``. Defaults to True.
+        with_query (bool): Load query boxes when present. Defaults to True.
+        **kwargs: See :class:`mmdet.datasets.transforms.LoadAnnotations`.
+    """
+
+    def __init__(self,
+                 with_person_id: bool = True,
+                 with_query: bool = True,
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.with_person_id = with_person_id
+        self.with_query = with_query
+
+    def _load_person_ids(self, results: dict) -> None:
+        results['gt_instances_ids'] = np.asarray(
+            [inst['person_id'] for inst in results.get('instances', [])],
+            dtype=np.int64)
+
+    def _load_queries(self, results: dict) -> None:
+        queries = results['queries']
+        results['query_bboxes'] = np.asarray(
+            [q['bbox'] for q in queries], dtype=np.float32).reshape(-1, 4)
+        results['query_indices'] = np.asarray(
+            [q['query_index'] for q in queries], dtype=np.int64)
+
+    def _instance_polygons(self, inst: dict) -> List[np.ndarray]:
+        """Valid polygons of one instance, or its box as a polygon."""
+        seg = inst.get('mask')
+        if isinstance(seg, dict):  # RLE -> outer contours
+            binary = mask_utils.decode(
+                mask_utils.frPyObjects(seg, *seg['size'])
+                if isinstance(seg['counts'], list) else seg)
+            contours, _ = cv2.findContours(binary, cv2.RETR_EXTERNAL,
+                                           cv2.CHAIN_APPROX_SIMPLE)
+            seg = [c.reshape(-1).tolist() for c in contours]
+        polys = [
+            np.asarray(p, dtype=np.float64) for p in (seg or [])
+            if len(p) >= 6 and len(p) % 2 == 0
+        ]
+        if not polys:
+            x1, y1, x2, y2 = inst['bbox']
+            polys = [np.array([x1, y1, x2, y1, x2, y2, x1, y2], np.float64)]
+        return polys
+
+    def _load_masks(self, results: dict) -> None:
+        h, w = results['ori_shape']
+        polys = [
+            self._instance_polygons(inst)
+            for inst in results.get('instances', [])
+        ]
+        if self.poly2mask:
+            results['gt_masks'] = BitmapMasks(
+                [self._poly2mask(p, h, w) for p in polys], h, w)
+        else:
+            results['gt_masks'] = PolygonMasks(polys, h, w)
+
+    def transform(self, results: dict) -> dict:
+        """Load boxes, labels, ids, masks and query boxes into ``results``."""
+        results = super().transform(results)
+        if self.with_person_id:
+            self._load_person_ids(results)
+        if self.with_query and 'queries' in results:
+            self._load_queries(results)
+        return results
+
+    def __repr__(self) -> str:
+        return (super().__repr__()[:-1] +
+                f', with_person_id={self.with_person_id}, '
+                f'with_query={self.with_query})')

@@ -1,0 +1,4 @@
+"""mmengine metrics of mmps."""
+from .person_search_metric import PersonSearchMetric
+
+__all__ = ['PersonSearchMetric']

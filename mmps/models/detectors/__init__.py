@@ -1,0 +1,3 @@
+from .person_search_two_stage import PersonSearchTwoStage
+
+__all__ = ['PersonSearchTwoStage']

@@ -1,0 +1,171 @@
+"""RoI head with a re-ID embedding branch beside the box head."""
+from typing import List, Tuple
+
+import torch
+from mmdet.models.roi_heads import StandardRoIHead
+from mmdet.models.task_modules.samplers import SamplingResult
+from mmdet.models.utils import unpack_gt_instances
+from mmdet.registry import MODELS
+from mmdet.structures import SampleList
+from mmdet.structures.bbox import bbox2roi
+from mmdet.utils import ConfigType, InstanceList
+from torch import Tensor
+
+from ..utils.box_frames import boxes_to_original_frame
+
+
+@MODELS.register_module()
+class PersonSearchRoIHead(StandardRoIHead):
+    """Faster R-CNN RoI head that also embeds persons for re-identification.
+
+    Training: proposals are assigned and sampled as in
+    :class:`StandardRoIHead`; the box head is trained on all sampled
+    proposals, and the re-ID head on the positive ones, each labelled with
+    ``gt_instances.person_ids`` of its assigned ground truth (background
+    proposals take no part in the identity loss).
+
+    Prediction: boxes are classified, regressed and NMS-ed by the box head;
+    the embeddings of the final boxes are then computed by pooling the
+    feature map again at the regressed boxes (as SeqNet-era implementations
+    do), through the shared head and the re-ID head. Query boxes are
+    embedded by the same path (:meth:`embed_boxes`), so that gallery and
+    query embeddings are comparable.
+
+    Args:
+        reid_head (dict): Config of the embedding head, e.g.
+            :class:`ReIDEmbeddingHead`; it takes the RoI features after the
+            shared head, shape (N, C, H, W).
+        **kwargs: Arguments of :class:`StandardRoIHead`.
+    """
+
+    def __init__(self, reid_head: ConfigType, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.reid_head = MODELS.build(reid_head)
+
+    def loss(self, x: Tuple[Tensor], rpn_results_list: InstanceList,
+             batch_data_samples: SampleList) -> dict:
+        """Assign and sample proposals, then compute the box, mask (when
+        present) and identity losses.
+
+        Args:
+            x (tuple[Tensor]): Feature maps, each (B, C, H, W).
+            rpn_results_list (list[InstanceData]): Proposals per image.
+            batch_data_samples (list[DetDataSample]): Samples whose
+                ``gt_instances`` carry ``bboxes``, ``labels`` and
+                ``person_ids`` (N,) int64.
+
+        Returns:
+            dict[str, Tensor]: ``loss_cls``, ``acc``, ``loss_bbox``, the
+            identity loss (``loss_oim`` for :class:`OIMLoss`) and, with a
+            mask head, ``loss_mask``.
+        """
+        assert len(rpn_results_list) == len(batch_data_samples)
+        batch_gt_instances, batch_gt_instances_ignore, _ = \
+            unpack_gt_instances(batch_data_samples)
+        sampling_results = []
+        for i, rpn_results in enumerate(rpn_results_list):
+            rpn_results.priors = rpn_results.pop('bboxes')
+            assign_result = self.bbox_assigner.assign(
+                rpn_results, batch_gt_instances[i],
+                batch_gt_instances_ignore[i])
+            sampling_results.append(
+                self.bbox_sampler.sample(
+                    assign_result,
+                    rpn_results,
+                    batch_gt_instances[i],
+                    feats=[lvl_feat[i][None] for lvl_feat in x]))
+
+        losses = dict()
+        bbox_results = self.bbox_loss(x, sampling_results)
+        losses.update(bbox_results['loss_bbox'])
+        losses.update(
+            self.reid_loss(bbox_results['bbox_feats'], sampling_results,
+                           batch_gt_instances))
+        if self.with_mask:
+            mask_results = self.mask_loss(x, sampling_results,
+                                          bbox_results['bbox_feats'],
+                                          batch_gt_instances)
+            losses.update(mask_results['loss_mask'])
+        return losses
+
+    def reid_loss(self, bbox_feats: Tensor,
+                  sampling_results: List[SamplingResult],
+                  batch_gt_instances: InstanceList) -> dict:
+        """Identity loss on the positive proposals.
+
+        Args:
+            bbox_feats (Tensor): Features of all sampled proposals after the
+                shared head, shape (N, C, H, W), ordered image by image and,
+                within an image, positives first (as ``bbox2roi`` of the
+                sampling results' ``priors``).
+            sampling_results (list[SamplingResult]): One per image.
+            batch_gt_instances (list[InstanceData]): Ground truth per image,
+                with ``person_ids`` (G,).
+
+        Returns:
+            dict[str, Tensor]: The identity loss.
+        """
+        pos_masks, person_ids = [], []
+        for res, gt in zip(sampling_results, batch_gt_instances):
+            num_pos, num_neg = len(res.pos_priors), len(res.neg_priors)
+            pos_masks.append(bbox_feats.new_ones(num_pos, dtype=torch.bool))
+            pos_masks.append(bbox_feats.new_zeros(num_neg, dtype=torch.bool))
+            person_ids.append(
+                gt.person_ids.to(bbox_feats.device)[res.pos_assigned_gt_inds])
+        pos_mask = torch.cat(pos_masks)
+        return self.reid_head.loss(bbox_feats[pos_mask],
+                                   torch.cat(person_ids).long())
+
+    def embed_boxes(self, x: Tuple[Tensor],
+                    boxes_list: List[Tensor]) -> List[Tensor]:
+        """Embed boxes given in the network input frame.
+
+        Args:
+            x (tuple[Tensor]): Feature maps, each (B, C, H, W).
+            boxes_list (list[Tensor]): One (M_i, 4) x1y1x2y2 tensor per
+                image of the batch (M_i may be 0).
+
+        Returns:
+            list[Tensor]: L2-normalised embeddings, one (M_i, D) tensor per
+            image, in the order of the boxes.
+        """
+        rois = bbox2roi(boxes_list)
+        if rois.shape[0] == 0:
+            embeddings = rois.new_zeros(0, self.reid_head.embed_dim)
+        else:
+            feats = self.bbox_roi_extractor(
+                x[:self.bbox_roi_extractor.num_inputs], rois)
+            if self.with_shared_head:
+                feats = self.shared_head(feats)
+            embeddings = self.reid_head(feats)
+        return list(embeddings.split([len(b) for b in boxes_list]))
+
+    def predict(self,
+                x: Tuple[Tensor],
+                rpn_results_list: InstanceList,
+                batch_data_samples: SampleList,
+                rescale: bool = False) -> InstanceList:
+        """Detect persons and embed the final boxes.
+
+        Args:
+            x (tuple[Tensor]): Feature maps, each (B, C, H, W).
+            rpn_results_list (list[InstanceData]): Proposals per image, in
+                the input frame.
+            batch_data_samples (list[DetDataSample]): The batch samples.
+            rescale (bool): Return boxes in the original image frame.
+
+        Returns:
+            list[InstanceData]: Per image ``bboxes`` (N, 4), ``scores`` (N,),
+            ``labels`` (N,) and ``embeddings`` (N, D).
+        """
+        batch_img_metas = [ds.metainfo for ds in batch_data_samples]
+        results_list = self.predict_bbox(
+            x, batch_img_metas, rpn_results_list, self.test_cfg, rescale=False)
+        embeddings = self.embed_boxes(x, [r.bboxes for r in results_list])
+        for results, embeds, img_meta in zip(results_list, embeddings,
+                                             batch_img_metas):
+            results.embeddings = embeds
+            if rescale:
+                results.bboxes = boxes_to_original_frame(
+                    results.bboxes, img_meta)
+        return results_list

@@ -1,0 +1,118 @@
+import copy
+import json
+import subprocess
+import sys
+
+import pytest
+from conftest import REPO, load_tool
+
+check_dataset = load_tool('tools/misc/check_dataset.py').check_dataset
+
+
+def _valid():
+    """Two 100x50 images; id 7 is queried in image 1 and found in image 2."""
+    return dict(
+        info=dict(dataset='synthetic', split='test'),
+        categories=[dict(id=1, name='person')],
+        images=[
+            dict(id=1, file_name='a.jpg', width=100, height=50, cam_id=0),
+            dict(id=2, file_name='b.jpg', width=100, height=50, cam_id=1)
+        ],
+        annotations=[
+            dict(id=1, image_id=1, category_id=1, bbox=[10, 5, 20, 40],
+                 area=800, iscrowd=0, person_id=7),
+            dict(id=2, image_id=2, category_id=1, bbox=[50, 5, 20, 40],
+                 area=800, iscrowd=0, person_id=7),
+            dict(id=3, image_id=2, category_id=1, bbox=[0, 0, 10, 10],
+                 area=100, iscrowd=0, person_id=-1)
+        ],
+        protocol=dict(
+            queries=[dict(image_id=1, bbox=[10, 5, 20, 40], person_id=7)],
+            galleries={'1': [[2]]},
+            subsets={'occlusion': [0]}))
+
+
+def _run(tmp_path, data, img_dir=None):
+    path = tmp_path / 'test.json'
+    path.write_text(json.dumps(data))
+    return check_dataset(str(path), img_dir)
+
+
+def test_valid_file_has_no_violation(tmp_path):
+    assert _run(tmp_path, _valid()) == []
+
+
+def _broken(edit):
+    data = copy.deepcopy(_valid())
+    edit(data)
+    return data
+
+
+CASES = {
+    'missing_key': (lambda d: d.pop('categories'), 'categories: missing'),
+    'image_field': (lambda d: d['images'][1].pop('cam_id'),
+                    'images[1]: missing "cam_id"'),
+    'duplicate_image_id': (lambda d: d['images'][1].update(id=1),
+                           'images[1]: duplicate image id 1'),
+    'duplicate_file_name': (lambda d: d['images'][1].update(
+        file_name='a.jpg'), 'images[1]: duplicate file_name a.jpg'),
+    'duplicate_annotation_id': (lambda d: d['annotations'][2].update(id=2),
+                                'annotations[2]: duplicate annotation id 2'),
+    'unknown_image': (lambda d: d['annotations'][2].update(image_id=9),
+                      'annotations[2]: unknown image id 9'),
+    'zero_width': (lambda d: d['annotations'][2].update(bbox=[0, 0, 0, 10]),
+                   'annotations[2]: bbox [0, 0, 0, 10] has w or h <= 0'),
+    'outside_image': (lambda d: d['annotations'][2].update(
+        bbox=[95, 0, 10, 10]), 'annotations[2]: bbox [95, 0, 10, 10] '
+                      'outside the 100x50 image'),
+    'bad_person_id': (lambda d: d['annotations'][2].update(person_id=-2),
+                      'annotations[2]: person_id -2 is neither'),
+    'id_twice_in_image': (lambda d: d['annotations'][2].update(person_id=7),
+                          'annotations[2]: person id 7 already labelled'),
+    'query_unknown_image': (lambda d: d['protocol']['queries'][0].update(
+        image_id=5), 'protocol.queries[0]: unknown image id 5'),
+    'query_box_outside': (lambda d: d['protocol']['queries'][0].update(
+        bbox=[10, 20, 20, 40]), 'protocol.queries[0]: bbox [10, 20, 20, 40] '
+                          'outside'),
+    'query_without_gt': (lambda d: d['annotations'][0].update(person_id=-1),
+                         'protocol.queries[0]: person id 7 has no GT box'),
+    'query_absent_from_gallery': (lambda d: d['annotations'][1].update(
+        person_id=-1), 'protocol.galleries[1][0]: query id 7 absent'),
+    'query_absent_all_mode': (lambda d: (d['annotations'][1].update(
+        person_id=-1), d['protocol'].update(galleries={})),
+        'protocol.galleries[all][0]: query id 7 absent'),
+    'gallery_count': (lambda d: d['protocol']['galleries'].update(
+        {'1': [[2], [2]]}), 'protocol.galleries[1]: 2 lists for 1 queries'),
+    'gallery_unknown_image': (lambda d: d['protocol']['galleries'].update(
+        {'1': [[2, 8]]}), 'protocol.galleries[1][0]: unknown image ids [8]'),
+    'subset_out_of_range': (lambda d: d['protocol']['subsets'].update(
+        occlusion=[3]), 'protocol.subsets[occlusion]: query indices [3]'),
+}
+
+
+@pytest.mark.parametrize('case', sorted(CASES))
+def test_each_violation_is_reported_with_file_and_index(tmp_path, case):
+    edit, expected = CASES[case]
+    problems = _run(tmp_path, _broken(edit))
+    assert any(p.startswith('test.json: ' + expected) for p in problems), \
+        problems
+
+
+def test_missing_image_file(tmp_path):
+    (tmp_path / 'imgs').mkdir()
+    (tmp_path / 'imgs' / 'a.jpg').write_bytes(b'x')
+    problems = _run(tmp_path, _valid(), str(tmp_path / 'imgs'))
+    assert len(problems) == 1
+    assert problems[0].startswith('test.json: images[1]: image file')
+    assert 'b.jpg not found' in problems[0]
+
+
+def test_cli_exit_code(tmp_path):
+    bad = _broken(CASES['unknown_image'][0])
+    path = tmp_path / 'test.json'
+    path.write_text(json.dumps(bad))
+    res = subprocess.run(
+        [sys.executable, f'{REPO}/tools/misc/check_dataset.py',
+         str(path)], capture_output=True, text=True)
+    assert res.returncode == 1
+    assert 'annotations[2]: unknown image id 9' in res.stdout

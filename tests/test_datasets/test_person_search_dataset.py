@@ -1,0 +1,151 @@
+import json
+import os.path as osp
+import shutil
+
+import numpy as np
+import pytest
+from conftest import TINY
+
+from mmps.datasets import PersonSearchDataset
+
+
+def _dataset(root, split='train', **kwargs):
+    return PersonSearchDataset(
+        data_root=root,
+        ann_file=f'annotations/{split}.json',
+        data_prefix=dict(img='images/'),
+        test_mode=split == 'test',
+        pipeline=[],
+        **kwargs)
+
+
+def _json(root, split):
+    return json.load(open(osp.join(root, 'annotations', f'{split}.json')))
+
+
+def test_train_labels_are_contiguous(tiny_root):
+    ds = _dataset(tiny_root)
+    assert ds.metainfo['classes'] == ('person', )
+    assert ds.metainfo['num_person_ids'] == TINY['num_train_ids']
+    original = sorted({a['person_id'] for a in _json(tiny_root, 'train')
+                       ['annotations']} - {-1})
+    assert ds.person_id_map == {pid: k for k, pid in enumerate(original)}
+    labels = {i['person_id'] for info in ds for i in info['instances']}
+    assert labels == set(range(TINY['num_train_ids'])) | {-1}
+    info = ds.get_data_info(0)
+    assert set(info) >= {'img_id', 'img_path', 'cam_id', 'instances'}
+    assert 'queries' not in info
+
+
+def test_test_mode_queries_and_protocol(tiny_root):
+    ds = _dataset(tiny_root, 'test')
+    raw = _json(tiny_root, 'test')
+    proto = ds.protocol
+    assert len(proto['queries']) == len(raw['protocol']['queries'])
+    assert proto['galleries'] == raw['protocol']['galleries']
+    found = {}
+    for info in ds:
+        gt = ds.gt_by_image[info['img_id']]
+        assert len(gt['bboxes']) == len(info['instances'])
+        n_query = sum(q['query_index'] >= 0 for q in info['queries'])
+        # each query's own GT box is replaced by the query entry
+        assert len(info['queries']) == len(info['instances'])
+        for q in info['queries']:
+            if q['query_index'] >= 0:
+                found[q['query_index']] = (info['img_id'], q['bbox'])
+        assert n_query <= len(info['instances'])
+    for k, q in enumerate(raw['protocol']['queries']):
+        x, y, w, h = q['bbox']
+        assert found[k] == (q['image_id'], [x, y, x + w, y + h])
+    ids = {i['person_id'] for info in ds for i in info['instances']} - {-1}
+    assert ids == {q['person_id'] for q in raw['protocol']['queries']}
+
+
+def test_filter_cfg(tiny_root, tmp_path):
+    root = str(tmp_path / 'r')
+    shutil.copytree(tiny_root, root)
+    data = _json(root, 'train')
+    empty_id = data['images'][0]['id']
+    data['annotations'] = [
+        a for a in data['annotations'] if a['image_id'] != empty_id
+    ]
+    json.dump(data, open(osp.join(root, 'annotations', 'train.json'), 'w'))
+    assert len(_dataset(root)) == TINY['num_train_images']  # empty is valid
+    assert len(_dataset(root, filter_cfg=dict(filter_empty_gt=True))) == \
+        TINY['num_train_images'] - 1
+    assert len(_dataset(root, filter_cfg=dict(min_size=96))) == \
+        TINY['num_train_images']
+    with pytest.raises(ValueError, match='removes all 24 images'):
+        _dataset(root, filter_cfg=dict(min_size=97))
+    assert len(_dataset(root, 'test', filter_cfg=dict(min_size=1000))) == \
+        TINY['num_test_images']
+
+
+def _break_image(root, split, corrupt):
+    data = _json(root, split)
+    held = {q['image_id'] for q in data.get('protocol', {}).get('queries', [])}
+    img = next(i for i in data['images'] if i['id'] not in held)
+    path = osp.join(root, 'images', img['file_name'])
+    if corrupt:
+        open(path, 'wb').write(b'not an image')
+    else:
+        shutil.move(path, path + '.bak')
+    return data, img
+
+
+@pytest.mark.parametrize('corrupt', [False, True])
+def test_bad_image_skip_or_error(tiny_root, tmp_path, corrupt):
+    root = str(tmp_path / 'r')
+    shutil.copytree(tiny_root, root)
+    _, img = _break_image(root, 'train', corrupt)
+    with pytest.warns(UserWarning, match='skipping image id|1 unreadable'):
+        ds = _dataset(root, verify_images=True)
+    assert ds.num_skipped_images == 1
+    assert len(ds) == TINY['num_train_images'] - 1
+    assert img['id'] not in ds.gt_by_image
+    with pytest.raises(OSError, match=img['file_name']):
+        _dataset(root, bad_image='error', verify_images=True)
+
+
+def test_corrupt_image_unnoticed_without_verify(tiny_root, tmp_path):
+    root = str(tmp_path / 'r')
+    shutil.copytree(tiny_root, root)
+    _break_image(root, 'train', corrupt=True)
+    assert _dataset(root).num_skipped_images == 0
+
+
+def test_bad_query_image_always_fails(tiny_root, tmp_path):
+    root = str(tmp_path / 'r')
+    shutil.copytree(tiny_root, root)
+    data = _json(root, 'test')
+    qimg = next(i for i in data['images']
+                if i['id'] == data['protocol']['queries'][0]['image_id'])
+    shutil.move(osp.join(root, 'images', qimg['file_name']),
+                osp.join(root, 'gone.jpg'))
+    with pytest.raises(OSError, match='missing image file'):
+        _dataset(root, 'test')
+
+
+def test_bad_arguments_and_files(tiny_root, tmp_path):
+    with pytest.raises(ValueError, match='bad_image'):
+        _dataset(tiny_root, bad_image='ignore')
+    with pytest.raises(FileNotFoundError, match='annotation file not found'):
+        _dataset(str(tmp_path))
+    root = str(tmp_path / 'r')
+    shutil.copytree(tiny_root, root)
+    data = _json(root, 'train')
+    data['annotations'][0]['image_id'] = 10**9
+    json.dump(data, open(osp.join(root, 'annotations', 'train.json'), 'w'))
+    with pytest.raises(ValueError, match=r'annotations\[0\] names unknown'):
+        _dataset(root)
+
+
+def test_gt_by_image_matches_instances(tiny_root):
+    ds = _dataset(tiny_root)
+    info = ds.get_data_info(1)
+    gt = ds.gt_by_image[info['img_id']]
+    np.testing.assert_allclose(
+        gt['bboxes'], np.asarray([i['bbox'] for i in info['instances']],
+                                 np.float32).reshape(-1, 4))
+    assert gt['person_ids'].dtype == np.int64
+    assert gt['cam_id'] == info['cam_id']

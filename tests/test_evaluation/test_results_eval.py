@@ -1,0 +1,155 @@
+"""evaluate_results on per-image records: numbers, settings, bad input."""
+import copy
+
+import numpy as np
+import pytest
+
+from mmps.evaluation.functional import (eval_search, evaluate_results,
+                                        format_table, load_protocol,
+                                        summarize)
+from .synthetic import make_split
+
+
+@pytest.fixture(scope='module')
+def split():
+    ann, records = make_split()
+    return load_protocol(ann), records
+
+
+def test_protocol_loading(split):
+    protocol, _ = split
+    assert protocol.num_images == 10 and protocol.dataset == 'synthetic'
+    assert set(protocol.galleries) == {'3', '6'}
+    assert all(len(g) == 3 for g in protocol.galleries['3'])
+    # xywh -> xyxy
+    assert np.allclose(protocol.gt_boxes[:, 2] - protocol.gt_boxes[:, 0], 60)
+    assert protocol.subsets['occlusion'].tolist() == [0, 1]
+
+
+def test_report_matches_core_and_keys(split):
+    protocol, records = split
+    report = evaluate_results(records, protocol, labeled=True)
+    assert report['main'] == 'full'
+    flat = summarize(report, protocol)
+    for key in ('mAP', 'top1', 'top5', 'top10', 'mAP_3', 'top1_6',
+                'mAP_full', 'occlusion_mAP', 'labeled_mAP', 'det_recall',
+                'det_ap', 'det_recall_labeled', 'det_ap_labeled',
+                'num_no_occurrence', 'det_thresh'):
+        assert key in flat, key
+    # the same numbers straight from the core
+    q_feats = np.zeros((protocol.num_queries, 8))
+    for r in records:
+        for row in np.flatnonzero(r['query_indices'] >= 0):
+            q_feats[r['query_indices'][row]] = r['query_embeddings'][row]
+    core = eval_search(
+        q_feats, protocol.query_imgs, protocol.query_pids,
+        np.concatenate([r['bboxes'] for r in records]),
+        np.concatenate([r['scores'] for r in records]),
+        np.concatenate([r['embeddings'] for r in records]),
+        np.repeat(np.arange(10), 4), protocol.gt_boxes, protocol.gt_imgs,
+        protocol.gt_pids, 10, {'full': None})['full']
+    assert flat['mAP'] == pytest.approx(core.ap.mean())
+    assert flat['occlusion_mAP'] == pytest.approx(core.ap[:2].mean())
+    # every box is detected (shift <= 3 px on 60 x 150), one FP per image
+    assert flat['det_recall'] == pytest.approx(1.0)
+    assert 0.5 < flat['mAP'] <= 1.0
+    assert 'labeled' in format_table(report, protocol)
+
+
+def test_det_thresh_drops_everything(split):
+    protocol, records = split
+    flat = summarize(evaluate_results(records, protocol, det_thresh=1.01),
+                     protocol)
+    assert flat['mAP'] == 0.0 and flat['det_recall'] == 0.0
+    assert flat['det_thresh'] == 1.01
+
+
+def test_labeled_mode_uses_ground_truth_boxes(split):
+    protocol, records = split
+    records = copy.deepcopy(records)
+    for r in records:  # no detections at all: labeled mode is unaffected
+        r['bboxes'], r['scores'] = np.zeros((0, 4)), np.zeros(0)
+        r['embeddings'] = np.zeros((0, 8))
+    flat = summarize(evaluate_results(records, protocol, labeled=True),
+                     protocol)
+    assert flat['mAP'] == 0.0
+    assert flat['labeled_mAP'] > 0.5
+
+
+def _broken(records, img, **changes):
+    records = copy.deepcopy(records)
+    records[img].update(changes)
+    return records
+
+
+@pytest.mark.parametrize('changes, message', [
+    (dict(embeddings=np.zeros((3, 8))), 'image 102: 4 bboxes but embeddings'),
+    (dict(scores=np.zeros(2)), 'image 102: 4 bboxes but 2 scores'),
+    (dict(scores=np.array([np.nan, 1, 1, 1])), 'image 102: scores contain'),
+    (dict(query_embeddings=np.full((3, 8), np.inf)),
+     'image 102: query_embeddings contain NaN'),
+    (dict(img_id=999), 'image id 999 in the results is not an image'),
+])
+def test_bad_input_names_the_image(split, changes, message):
+    protocol, records = split
+    with pytest.raises(ValueError, match=message):
+        evaluate_results(_broken(records, 2, **changes), protocol)
+
+
+def test_missing_query_image(split):
+    protocol, records = split
+    q_img = int(protocol.img_ids[protocol.query_imgs[0]])
+    records = [r for r in records if r['img_id'] != q_img]
+    with pytest.raises(ValueError, match=f'image id {q_img}.*missing'):
+        evaluate_results(records, protocol)
+
+
+def test_query_box_from_another_annotation_file(split):
+    protocol, records = split
+    q_img = int(protocol.img_ids[protocol.query_imgs[0]])
+    records = copy.deepcopy(records)
+    rec = next(r for r in records if r['img_id'] == q_img)
+    rec['query_bboxes'][rec['query_indices'] == 0] += 20
+    with pytest.raises(ValueError, match=f'image {q_img}: query 0 has box'):
+        evaluate_results(records, protocol)
+
+
+def test_missing_query_embedding(split):
+    protocol, records = split
+    q_img = int(protocol.img_ids[protocol.query_imgs[0]])
+    records = copy.deepcopy(records)
+    rec = next(r for r in records if r['img_id'] == q_img)
+    rec['query_indices'][:] = -1
+    with pytest.raises(ValueError, match=f'image {q_img}: no query-mode'):
+        evaluate_results(records, protocol)
+
+
+def test_unnormalised_embeddings_warn_or_normalise(split):
+    protocol, records = split
+    scaled = _broken(records, 4, embeddings=records[4]['embeddings'] * 3)
+    with pytest.warns(UserWarning, match='image 104.*not L2-normalised'):
+        raw = summarize(evaluate_results(scaled, protocol), protocol)
+    fixed = summarize(evaluate_results(scaled, protocol, normalize=True),
+                      protocol)
+    ref = summarize(evaluate_results(records, protocol), protocol)
+    assert fixed['mAP'] == pytest.approx(ref['mAP'], abs=1e-6)
+    assert set(raw) == set(ref)
+
+
+def test_gallery_sizes_and_cross_camera(split):
+    protocol, records = split
+    report = evaluate_results(records, protocol, gallery_sizes=[3],
+                              cross_camera=True)
+    assert list(report['search']) == ['3'] and report['main'] == '3'
+    with pytest.raises(ValueError, match='gallery size 50 is not'):
+        evaluate_results(records, protocol, gallery_sizes=[50])
+
+
+def test_cbgm_is_labelled_in_results(split):
+    protocol, records = split
+    report = evaluate_results(records, protocol, cbgm=True, labeled=True)
+    flat = summarize(report, protocol)
+    assert flat['cbgm'] == 1.0 and 0.0 <= flat['mAP'] <= 1.0
+    assert 'CBGM re-ranking (k1=10, k2=3)' in format_table(report, protocol)
+    assert 'cbgm' not in summarize(evaluate_results(records, protocol),
+                                   protocol)

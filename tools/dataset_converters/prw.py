@@ -1,0 +1,166 @@
+"""Convert the PRW release to the mmps annotation schema.
+
+Expected release layout under ``root``::
+
+    frames/c<k>s<j>_<n>.jpg
+    annotations/c<k>s<j>_<n>.jpg.mat   # box_new | anno_file | anno_previous:
+                                       #   rows [id, x, y, w, h], id -2 unlabelled
+    frame_train.mat                    # img_index_train: frame names
+    frame_test.mat                     # img_index_test
+    query_info.txt                     # "id x y w h frame" per line
+
+Writes ``<out-dir>/train.json`` and ``<out-dir>/test.json`` (default
+``<root>/mmps``) with ``file_name`` relative to ``frames``. Every query
+searches all other test frames (no gallery lists). The camera id is ``k``.
+
+Usage::
+
+    python tools/dataset_converters/prw.py data/PRW
+"""
+import argparse
+import os.path as osp
+import re
+import time
+from typing import Dict, Optional
+
+import numpy as np
+from PIL import Image
+from scipy.io import loadmat
+
+from mmps.datasets.schema_builder import SchemaBuilder, format_summary
+
+BOX_KEYS = ('box_new', 'anno_file', 'anno_previous')
+FRAME_RE = re.compile(r'^c(\d+)s(\d+)_')
+
+
+def require(path: str, what: str) -> str:
+    """Return ``path`` or raise a FileNotFoundError naming ``what``."""
+    if not osp.exists(path):
+        raise FileNotFoundError(
+            f'PRW {what} not found: expected it at {path} '
+            '(see docs/dataset_prepare.md for the release layout)')
+    return path
+
+
+def load_frame_list(path: str, key: str) -> list:
+    """Frame file names (with ``.jpg``) from ``frame_{train,test}.mat``."""
+    mat = loadmat(path)
+    if key not in mat:
+        found = sorted(k for k in mat if not k.startswith('__'))
+        raise KeyError(f'{path}: expected key {key!r}, found {found}')
+    return [
+        str(np.asarray(x).reshape(-1)[0]) + '.jpg'
+        for x in mat[key].reshape(-1)
+    ]
+
+
+def load_frame_boxes(path: str) -> np.ndarray:
+    """(n, 5) rows ``[id, x, y, w, h]`` of one ``.jpg.mat`` file."""
+    mat = loadmat(path)
+    for key in BOX_KEYS:
+        if key in mat:
+            return np.asarray(mat[key], dtype=np.float64).reshape(-1, 5)
+    found = sorted(k for k in mat if not k.startswith('__'))
+    raise KeyError(f'{path}: expected one of {list(BOX_KEYS)}, found {found}')
+
+
+def camera_of(frame: str) -> int:
+    """Camera ``k`` of a ``c<k>s<j>_*`` frame name."""
+    match = FRAME_RE.match(frame)
+    if match is None:
+        raise ValueError(f'PRW frame name {frame!r} does not start with '
+                         'c<camera>s<sequence>_')
+    return int(match.group(1))
+
+
+def convert_prw(root: str, out_dir: Optional[str] = None,
+                verbose: bool = True) -> Dict[str, dict]:
+    """Convert a PRW release; returns per-split statistics.
+
+    Identity -2 becomes -1 (unlabelled); other ids are kept. Boxes are
+    clipped to the frame; w or h <= 0 boxes are dropped and counted.
+    """
+    if not osp.isdir(root):
+        raise FileNotFoundError(f'PRW root not found: {root}')
+    out_dir = out_dir or osp.join(root, 'mmps')
+    frame_dir = require(osp.join(root, 'frames'), 'frames folder')
+    ann_dir = require(osp.join(root, 'annotations'), 'annotations folder')
+    splits = {
+        'train':
+        load_frame_list(
+            require(osp.join(root, 'frame_train.mat'), 'frame_train.mat'),
+            'img_index_train'),
+        'test':
+        load_frame_list(
+            require(osp.join(root, 'frame_test.mat'), 'frame_test.mat'),
+            'img_index_test'),
+    }
+    query_txt = require(osp.join(root, 'query_info.txt'), 'query_info.txt')
+    builders = {}
+    test_ids = {}
+    for split, frames in splits.items():
+        builder = SchemaBuilder('prw', split)
+        for frame in frames:
+            path = require(osp.join(frame_dir, frame), f'frame {frame}')
+            with Image.open(path) as im:
+                width, height = im.size
+            image_id = builder.add_image(frame, width, height,
+                                         camera_of(frame))
+            rows = load_frame_boxes(
+                require(osp.join(ann_dir, frame + '.mat'),
+                        f'annotation of {frame}'))
+            for pid, x, y, w, h in rows:
+                builder.add_box(image_id, (x, y, w, h),
+                                int(pid) if pid >= 0 else -1)
+            if split == 'test':
+                test_ids[frame] = image_id
+        builders[split] = builder
+
+    queries = []
+    with open(query_txt, 'rb') as f:
+        lines = f.read().decode('utf-8').splitlines()
+    for k, line in enumerate(lines):
+        if not line.strip():
+            continue
+        parts = line.split()
+        if len(parts) != 6:
+            raise ValueError(f'{query_txt}:{k + 1}: expected '
+                             f'"id x y w h frame", got {line!r}')
+        frame = parts[5] + '.jpg'
+        if frame not in test_ids:
+            raise ValueError(f'{query_txt}:{k + 1}: frame {frame} is not '
+                             'in frame_test.mat')
+        bbox = builders['test'].clip_box(test_ids[frame],
+                                         [float(v) for v in parts[1:5]])
+        if bbox is None:
+            raise ValueError(f'{query_txt}:{k + 1}: degenerate query box')
+        queries.append(
+            dict(image_id=test_ids[frame], bbox=bbox, person_id=int(parts[0])))
+    builders['test'].protocol = dict(queries=queries, galleries={}, subsets={})
+    stats = {}
+    for split, builder in builders.items():
+        builder.dump(osp.join(out_dir, f'{split}.json'))
+        stats[split] = builder.stats()
+    if verbose:
+        print(format_summary('PRW', stats))
+    return stats
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Convert PRW to the mmps annotation schema')
+    parser.add_argument('root', help='release root (holds frames/, '
+                        'annotations/)')
+    parser.add_argument('--out-dir', help='output folder (default ROOT/mmps)')
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    start = time.perf_counter()
+    convert_prw(args.root, args.out_dir)
+    print(f'done in {time.perf_counter() - start:.1f} s')
+
+
+if __name__ == '__main__':
+    main()

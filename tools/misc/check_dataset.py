@@ -1,0 +1,163 @@
+"""Validate a person-search annotation file against the mmps schema.
+
+Reports every violation with the file and the offending index, e.g.
+``test.json: annotations[12]: box [..] outside the 240x160 image``.
+
+Usage::
+
+    python tools/misc/check_dataset.py data/synthetic/annotations/test.json \
+        --img-dir data/synthetic/images
+"""
+import argparse
+import json
+import os.path as osp
+import sys
+from collections import Counter
+from typing import Dict, List, Optional, Set
+
+
+def _check_box(box, width: int, height: int) -> Optional[str]:
+    """Why an [x, y, w, h] box is invalid for a width x height image."""
+    if not isinstance(box, (list, tuple)) or len(box) != 4:
+        return f'bbox {box!r} is not [x, y, w, h]'
+    x, y, w, h = box
+    if not (w > 0 and h > 0):
+        return f'bbox {box} has w or h <= 0'
+    if x < 0 or y < 0 or x + w > width + 1e-3 or y + h > height + 1e-3:
+        return f'bbox {box} outside the {width}x{height} image'
+    return None
+
+
+def check_dataset(ann_file: str, img_dir: Optional[str] = None) -> List[str]:
+    """Every schema violation of ``ann_file`` as a list of messages.
+
+    Args:
+        ann_file: mmps schema JSON.
+        img_dir: When given, each ``file_name`` must exist under it.
+
+    Returns:
+        Messages ``'<file>: <where>: <what>'``; empty when the file is valid.
+    """
+    name = osp.basename(ann_file)
+    out: List[str] = []
+
+    def report(where: str, what: str) -> None:
+        out.append(f'{name}: {where}: {what}')
+
+    with open(ann_file) as f:
+        data = json.load(f)
+    for key in ('images', 'annotations', 'categories'):
+        if key not in data:
+            report(key, 'missing')
+    images: Dict[int, dict] = {}
+    id_counts = Counter(img.get('id') for img in data.get('images', []))
+    seen_files: Set[str] = set()
+    for k, img in enumerate(data.get('images', [])):
+        for field in ('id', 'file_name', 'width', 'height', 'cam_id'):
+            if field not in img:
+                report(f'images[{k}]', f'missing "{field}"')
+        if id_counts[img.get('id')] > 1:
+            report(f'images[{k}]', f'duplicate image id {img.get("id")}')
+        file_name = img.get('file_name')
+        if file_name in seen_files:
+            report(f'images[{k}]', f'duplicate file_name {file_name}')
+        seen_files.add(file_name)
+        if img_dir is not None and file_name is not None and not osp.isfile(
+                osp.join(img_dir, file_name)):
+            report(f'images[{k}]',
+                   f'image file {osp.join(img_dir, file_name)} not found')
+        images.setdefault(img.get('id'), img)
+
+    ann_counts = Counter(a.get('id') for a in data.get('annotations', []))
+    ids_by_image: Dict[int, Set[int]] = {}
+    for k, ann in enumerate(data.get('annotations', [])):
+        where = f'annotations[{k}]'
+        if ann_counts[ann.get('id')] > 1:
+            report(where, f'duplicate annotation id {ann.get("id")}')
+        img = images.get(ann.get('image_id'))
+        if img is None:
+            report(where, f'unknown image id {ann.get("image_id")}')
+            continue
+        problem = _check_box(ann.get('bbox'), img.get('width', 0),
+                             img.get('height', 0))
+        if problem:
+            report(where, problem)
+        pid = ann.get('person_id')
+        if not isinstance(pid, int) or pid < -1:
+            report(where, f'person_id {pid!r} is neither >= 0 nor -1')
+            continue
+        if pid >= 0:
+            if pid in ids_by_image.get(img['id'], ()):
+                report(where, f'person id {pid} already labelled in image '
+                       f'id {img["id"]}')
+            ids_by_image.setdefault(img['id'], set()).add(pid)
+
+    protocol = data.get('protocol')
+    if protocol:
+        _check_protocol(protocol, images, ids_by_image, report)
+    return out
+
+
+def _check_protocol(protocol: dict, images: Dict[int, dict],
+                    ids_by_image: Dict[int, Set[int]], report) -> None:
+    """Queries inside known images and findable in every gallery."""
+    queries = protocol.get('queries', [])
+    for k, q in enumerate(queries):
+        where = f'protocol.queries[{k}]'
+        img = images.get(q.get('image_id'))
+        if img is None:
+            report(where, f'unknown image id {q.get("image_id")}')
+            continue
+        problem = _check_box(q.get('bbox'), img['width'], img['height'])
+        if problem:
+            report(where, problem)
+        if q.get('person_id') not in ids_by_image.get(img['id'], set()):
+            report(where, f'person id {q.get("person_id")} has no GT box '
+                   'in its image')
+    galleries = protocol.get('galleries') or {}
+    if not galleries:  # all other test images
+        holders = Counter(pid for pids in ids_by_image.values()
+                          for pid in pids)
+        for k, q in enumerate(queries):
+            pid = q.get('person_id')
+            own = pid in ids_by_image.get(q.get('image_id'), ())
+            if holders[pid] - own < 1:
+                report(f'protocol.galleries[all][{k}]',
+                       f'query id {pid} absent from the gallery')
+    for size, lists in galleries.items():
+        if len(lists) != len(queries):
+            report(f'protocol.galleries[{size}]',
+                   f'{len(lists)} lists for {len(queries)} queries')
+        for k, (q, gallery) in enumerate(zip(queries, lists)):
+            where = f'protocol.galleries[{size}][{k}]'
+            unknown = [i for i in gallery if i not in images]
+            if unknown:
+                report(where, f'unknown image ids {unknown[:5]}')
+            if not any(q.get('person_id') in ids_by_image.get(i, ())
+                       for i in gallery if i != q.get('image_id')):
+                report(where, f'query id {q.get("person_id")} absent from '
+                       'the gallery')
+    for subset, indices in (protocol.get('subsets') or {}).items():
+        bad = [i for i in indices if not 0 <= i < len(queries)]
+        if bad:
+            report(f'protocol.subsets[{subset}]',
+                   f'query indices {bad[:5]} out of range')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description='Validate an mmps '
+                                     'person-search annotation file')
+    parser.add_argument('ann_files', nargs='+')
+    parser.add_argument('--img-dir', help='check image files under it')
+    args = parser.parse_args()
+    problems = []
+    for ann_file in args.ann_files:
+        problems += check_dataset(ann_file, args.img_dir)
+    for line in problems:
+        print(line)
+    print(f'{len(problems)} violation(s) in {len(args.ann_files)} file(s)')
+    sys.exit(1 if problems else 0)
+
+
+if __name__ == '__main__':
+    main()

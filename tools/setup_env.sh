@@ -34,7 +34,7 @@ fi
 PY="$VENV/bin/python"
 PIP=("$PY" -m pip --disable-pip-version-check)
 
-has() { "$PY" - "$@" <<'PYEOF'
+has() { "$PY" - "$@" 2>/dev/null <<'PYEOF'
 import sys
 from importlib import metadata
 name, spec = sys.argv[1], (sys.argv[2] if len(sys.argv) > 2 else '')

@@ -48,3 +48,12 @@ def test_oim_configs_build(name):
     assert oim.lut.shape[0] == 7
     assert oim.queue_size == OIM_CONFIGS[name]
     assert isinstance(oim.queue_ptr, torch.Tensor)
+
+
+def test_fill_num_person_ids_leaves_other_models_alone():
+    """Configs without an unsized lookup table (e.g. a stock mmdet detector)
+    are not touched, and no training dataset is built for them."""
+    cfg = Config(dict(model=dict(type='RetinaNet', bbox_head=dict(num_classes=1)),
+                      train_dataloader=dict(dataset=dict(type='NoSuchDataset'))))
+    assert fill_num_person_ids(cfg) is None
+    assert cfg.model.to_dict() == dict(type='RetinaNet', bbox_head=dict(num_classes=1))

@@ -1,59 +1,14 @@
-# PRW converted with tools/dataset_converters/prw.py
-# (docs/dataset_prepare.md). Shorter side 600, longer side at most 1000.
-dataset_type = 'PersonSearchDataset'
+# PRW converted with tools/dataset_converters/prw.py: the CUHK-SYSU pipelines
+# and loaders (shorter side 600, longer side at most 1000, flip in training)
+# over PRW's frames. PRW searches every other test frame (no gallery sizes).
+_base_ = './cuhk_sysu.py'
+
 data_root = 'data/PRW/'
-backend_args = None
+image_folder = dict(img='frames/')
 
-train_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=backend_args),
-    dict(type='LoadPersonSearchAnnotations', with_bbox=True),
-    dict(type='Resize', scale=(1000, 600), keep_ratio=True),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackPersonSearchInputs')
-]
-# Query boxes stay in the original image frame (see LoadPersonSearchAnnotations).
-test_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=backend_args),
-    dict(type='Resize', scale=(1000, 600), keep_ratio=True),
-    dict(type='LoadPersonSearchAnnotations', with_bbox=True),
-    dict(type='PackPersonSearchInputs')
-]
-
-train_dataloader = dict(
-    batch_size=4,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    batch_sampler=dict(type='AspectRatioBatchSampler'),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='mmps/train.json',
-        data_prefix=dict(img='frames/'),
-        filter_cfg=dict(filter_empty_gt=True, min_size=32),
-        pipeline=train_pipeline,
-        backend_args=backend_args))
-# One pass over the test split feeds the gallery (detections) and the queries
-# (query_instances of the images that hold them) at once.
-val_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='mmps/test.json',
-        data_prefix=dict(img='frames/'),
-        test_mode=True,
-        pipeline=test_pipeline,
-        backend_args=backend_args))
+train_dataloader = dict(dataset=dict(data_root=data_root, data_prefix=image_folder))
+val_dataloader = dict(dataset=dict(data_root=data_root, data_prefix=image_folder))
 test_dataloader = val_dataloader
 
-# PersonSearchMetric (mmps.evaluation) reads the protocol from the dataset;
-# its kwargs (e.g. gallery_size; PRW searches all other test frames) are
-# documented there.
-val_evaluator = dict(
-    type='PersonSearchMetric', ann_file=data_root + 'mmps/test.json')
+val_evaluator = dict(ann_file=data_root + 'mmps/test.json')
 test_evaluator = val_evaluator

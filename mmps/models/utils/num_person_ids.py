@@ -22,8 +22,18 @@ def _fill(node: Any, num_person_ids: int) -> int:
     return filled
 
 
+def _has_unfilled(node: Any) -> bool:
+    """Whether some ``num_person_ids=None`` lies below ``node``."""
+    if isinstance(node, dict):
+        return any((key == 'num_person_ids' and value is None) or _has_unfilled(value)
+                   for key, value in node.items())
+    if isinstance(node, (list, tuple)):
+        return any(_has_unfilled(item) for item in node)
+    return False
+
+
 def fill_num_person_ids(cfg: Config,
-                        num_person_ids: Optional[int] = None) -> int:
+                        num_person_ids: Optional[int] = None) -> Optional[int]:
     """Set, in place, every ``num_person_ids=None`` of ``cfg.model`` (the
     size of the OIM lookup table) to the number of labelled identities of
     the training data.
@@ -42,8 +52,11 @@ def fill_num_person_ids(cfg: Config,
             ``metainfo['num_person_ids']``.
 
     Returns:
-        int: The number of labelled identities written.
+        int | None: The number of labelled identities written, or None when
+        the model has no unfilled ``num_person_ids`` (then nothing is built).
     """
+    if not _has_unfilled(cfg.model):
+        return None
     if num_person_ids is None:
         with DefaultScope.overwrite_default_scope(
                 cfg.get('default_scope', 'mmdet')):

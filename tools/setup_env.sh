@@ -103,8 +103,10 @@ if ! has openmim; then
   "${PIP[@]}" install -q -c "$CONSTRAINTS" Click colorama model-index pandas requests rich tabulate
 fi
 
-# 6. mmps itself, editable
-if ! has mmps || ! "$PY" -c 'import mmps' 2>/dev/null; then
+# 6. mmps itself, editable (mmps/.mim/{configs,tools} are then links to the
+#    repository folders, so mim sees edits; a non-editable build replaces them
+#    with copies, and the next setup links them again)
+if ! has mmps || [ ! -L "$ROOT/mmps/.mim/configs" ] || [ ! -L "$ROOT/mmps/.mim/tools" ]; then
   log "installing mmps (editable)"
   "${PIP[@]}" install -q -c "$CONSTRAINTS" --no-deps --no-build-isolation -e "$ROOT"
 fi

@@ -1,6 +1,7 @@
 """A built (non-editable) mmps wheel ships configs and tools where mim finds them."""
 import os
 import os.path as osp
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -13,11 +14,18 @@ from .conftest import REPO_ROOT, read_scalars
 
 @pytest.fixture(scope='module')
 def installed_wheel(tmp_path_factory):
-    """mmps built as a wheel and installed into a folder of its own."""
+    """mmps built as a wheel and installed into a folder of its own.
+
+    The build runs on a copy of the repository: building fills ``mmps/.mim``
+    with copies, which would replace the links of the editable install.
+    """
     build = tmp_path_factory.mktemp('wheel')
+    source = build / 'source'
+    shutil.copytree(REPO_ROOT, source, ignore=shutil.ignore_patterns(
+        '.git', '.venv', '.mim', 'data', 'work_dirs', '__pycache__', '*.egg-info'))
     subprocess.run([
         sys.executable, '-m', 'pip', 'wheel', '--no-deps', '--no-build-isolation',
-        '-w', str(build / 'dist'), REPO_ROOT
+        '-w', str(build / 'dist'), str(source)
     ], check=True, capture_output=True)
     wheel = glob(str(build / 'dist' / 'mmps-*.whl'))[0]
     target = build / 'site'

@@ -70,7 +70,8 @@ def main() -> None:
     cfg.test_evaluator.outfile_path = results_file
     if args.epochs is not None:
         cfg.train_cfg.max_epochs = args.epochs
-        cfg.train_cfg.val_interval = args.epochs
+    # the demo evaluates once, after training (step 3)
+    cfg.train_cfg.val_interval = cfg.train_cfg.max_epochs + 1
     num_ids = fill_num_person_ids(cfg)
 
     print(f'[2/4] training {osp.basename(args.config)} on CPU '

@@ -17,6 +17,17 @@ from .generator import SyntheticScenes, write_image
 PRW_BOX_KEYS = ('box_new', 'anno_file', 'anno_previous')
 
 
+
+def _split_counts(scenes: SyntheticScenes) -> dict:
+    """``num_images`` and ``num_boxes`` per split, for a release manifest."""
+    splits = ('train', 'test')
+    return dict(
+        num_images={s: sum(p.split == s for p in scenes.plans) for s in splits},
+        num_boxes={
+            s: sum(len(p.persons) for p in scenes.plans if p.split == s)
+            for s in splits
+        })
+
 def _struct(fields: Sequence[str], rows: List[Sequence]) -> np.ndarray:
     """A MATLAB 1 x n struct array with object-valued ``fields``."""
     arr = np.empty((1, len(rows)), dtype=[(f, 'O') for f in fields])
@@ -127,14 +138,7 @@ def write_cuhk_sysu_release(scenes: SyntheticScenes,
         savemat(
             osp.join(sub_dir, f'{key}.mat'), {key: _struct(['Query'], rows)})
     return dict(
-        num_images={
-            s: sum(p.split == s for p in scenes.plans)
-            for s in ('train', 'test')
-        },
-        num_boxes={
-            s: sum(len(p.persons) for p in scenes.plans if p.split == s)
-            for s in ('train', 'test')
-        },
+        **_split_counts(scenes),
         num_degenerate=degenerate,
         train_ids=list(scenes.train_ids),
         queries=[(names[qi], list(scenes.plans[qi].persons[qj].bbox),
@@ -186,14 +190,7 @@ def write_prw_release(scenes: SyntheticScenes,
     with open(osp.join(root, 'query_info.txt'), 'w', newline='') as f:
         f.write(''.join(line + newline for line in lines))
     return dict(
-        num_images={
-            s: sum(p.split == s for p in scenes.plans)
-            for s in ('train', 'test')
-        },
-        num_boxes={
-            s: sum(len(p.persons) for p in scenes.plans if p.split == s)
-            for s in ('train', 'test')
-        },
+        **_split_counts(scenes),
         num_degenerate=degenerate,
         train_ids=list(scenes.train_ids),
         queries=[(names[qi] + '.jpg', list(scenes.plans[qi].persons[qj].bbox),

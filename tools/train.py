@@ -11,7 +11,6 @@ with the gloo backend on CPU.
 """
 import argparse
 import os
-import os.path as osp
 
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
@@ -47,15 +46,8 @@ def parse_args() -> argparse.Namespace:
 
 def build_cfg(args: argparse.Namespace) -> Config:
     """Merge the command-line options into the config."""
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    from mmps.utils.tool_cfg import load_tool_cfg
+    cfg = load_tool_cfg(args.config, args.launcher, args.cfg_options, args.work_dir)
 
     if args.amp:
         optim_wrapper_type = cfg.optim_wrapper.get('type', 'OptimWrapper')

@@ -1,1 +1,12 @@
-"""mmps.apis."""
+"""Person-search inference: build a searcher, index a gallery, search it."""
+from .gallery_index import GalleryIndex
+from .images import build_image_pipeline, list_images, read_image
+from .index_gallery import index_gallery
+from .search import SearchHit, check_query_box, embed_query, search
+from .searcher import init_searcher
+
+__all__ = [
+    'init_searcher', 'index_gallery', 'GalleryIndex', 'search', 'SearchHit',
+    'embed_query', 'check_query_box', 'list_images', 'read_image',
+    'build_image_pipeline'
+]

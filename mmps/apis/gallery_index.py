@@ -1,0 +1,107 @@
+"""Detections and embeddings of a gallery, stored for repeated searches."""
+import os.path as osp
+import zipfile
+from typing import List, Sequence
+
+import numpy as np
+
+INDEX_KEYS = ('names', 'counts', 'bboxes', 'scores', 'embeddings')
+
+
+class GalleryIndex:
+    """The persons detected in a gallery of scene images, with their
+    embeddings, per image in gallery order.
+
+    Saved as one ``.npz`` of plain arrays (no pickled objects: loading runs
+    no code from the file).
+
+    Args:
+        names (Sequence[str]): Image names (paths), one per image.
+        bboxes (Sequence[np.ndarray]): Per image, (N_i, 4) x1y1x2y2 boxes in
+            the original image frame.
+        scores (Sequence[np.ndarray]): Per image, (N_i,) detection scores.
+        embeddings (Sequence[np.ndarray]): Per image, (N_i, D) L2-normalised
+            embeddings (D the same for every image).
+
+    Raises:
+        ValueError: The lists differ in length, are empty, or the arrays'
+            shapes disagree.
+    """
+
+    def __init__(self, names: Sequence[str], bboxes: Sequence[np.ndarray],
+                 scores: Sequence[np.ndarray],
+                 embeddings: Sequence[np.ndarray]) -> None:
+        lengths = {len(names), len(bboxes), len(scores), len(embeddings)}
+        if len(lengths) != 1:
+            raise ValueError('a gallery index needs as many names, bboxes, '
+                             'scores and embeddings lists (one per image)')
+        if not names:
+            raise ValueError('a gallery index needs at least one image')
+        self.names: List[str] = [str(name) for name in names]
+        self.bboxes = [np.asarray(b, np.float32).reshape(-1, 4) for b in bboxes]
+        self.scores = [np.asarray(s, np.float32).reshape(-1) for s in scores]
+        self.embeddings = [np.asarray(e, np.float32) for e in embeddings]
+        dims = {e.shape[1] if e.ndim == 2 else None for e in self.embeddings}
+        if len(dims) != 1 or None in dims:
+            raise ValueError('gallery embeddings must all be (N_i, D) with one '
+                             f'D, got shapes {[e.shape for e in self.embeddings]}')
+        for name, b, s, e in zip(self.names, self.bboxes, self.scores,
+                                 self.embeddings):
+            if not len(b) == len(s) == len(e):
+                raise ValueError(
+                    f'{name}: {len(b)} boxes, {len(s)} scores and {len(e)} '
+                    'embeddings in the gallery index')
+
+    def __len__(self) -> int:
+        """Number of gallery images."""
+        return len(self.names)
+
+    @property
+    def embed_dim(self) -> int:
+        """Embedding dimension D."""
+        return self.embeddings[0].shape[1]
+
+    def save(self, path: str) -> None:
+        """Write the index to ``path`` (an ``.npz`` archive, written under
+        exactly this name).
+
+        Args:
+            path (str): Output file.
+        """
+        with open(path, 'wb') as f:
+            np.savez(
+                f,
+                names=np.asarray(self.names, dtype=str),
+                counts=np.asarray([len(b) for b in self.bboxes], np.int64),
+                bboxes=np.concatenate(self.bboxes),
+                scores=np.concatenate(self.scores),
+                embeddings=np.concatenate(self.embeddings))
+
+    @classmethod
+    def load(cls, path: str) -> 'GalleryIndex':
+        """Read an index written by :meth:`save`.
+
+        Args:
+            path (str): The ``.npz`` file.
+
+        Returns:
+            GalleryIndex: The index.
+
+        Raises:
+            FileNotFoundError: ``path`` does not exist.
+            ValueError: ``path`` is no gallery index.
+        """
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'gallery index {path} not found')
+        try:
+            with np.load(path, allow_pickle=False) as archive:
+                arrays = {key: archive[key] for key in INDEX_KEYS}
+        except (KeyError, ValueError, OSError, zipfile.BadZipFile) as err:
+            raise ValueError(
+                f'{path} is no gallery index (an .npz with '
+                f'{", ".join(INDEX_KEYS)}): {err}') from err
+        splits = np.cumsum(arrays['counts'])[:-1]
+        return cls(arrays['names'].tolist(),
+                   np.split(arrays['bboxes'], splits),
+                   np.split(arrays['scores'], splits),
+                   np.split(arrays['embeddings'], splits))

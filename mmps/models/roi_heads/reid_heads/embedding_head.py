@@ -11,13 +11,17 @@ from torch import Tensor
 
 @MODELS.register_module()
 class ReIDEmbeddingHead(BaseModule):
-    """Global average pooling, a linear projection and L2 normalisation:
-    the re-ID branch of OIM, beside the box classifier and regressor.
+    """Global average pooling, an optional linear projection and L2
+    normalisation: the re-ID branch of OIM, beside the box classifier and
+    regressor.
 
     Args:
         in_channels (int): Channels C of the RoI features. Defaults to 2048
             (ResNet conv5).
-        embed_dim (int): Embedding dimension D. Defaults to 256 (OIM).
+        embed_dim (int, optional): Embedding dimension D. Defaults to 256
+            (OIM). None leaves out the projection: the pooled features,
+            L2-normalised, are the embedding (D = C, e.g. BUFF's 2048-d
+            conv5 feature).
         loss_reid (dict, optional): Config of the identity loss, called as
             ``loss(embeddings, person_ids)``. Defaults to ``OIMLoss``.
         init_cfg (dict or list[dict], optional): Initialisation config.
@@ -25,14 +29,15 @@ class ReIDEmbeddingHead(BaseModule):
 
     def __init__(self,
                  in_channels: int = 2048,
-                 embed_dim: int = 256,
+                 embed_dim: Optional[int] = 256,
                  loss_reid: Optional[ConfigType] = dict(type='OIMLoss'),
                  init_cfg: OptMultiConfig = dict(
                      type='Normal', std=0.01, layer='Linear')) -> None:
         super().__init__(init_cfg=init_cfg)
         self.in_channels = in_channels
-        self.embed_dim = embed_dim
-        self.fc = nn.Linear(in_channels, embed_dim)
+        self.embed_dim = in_channels if embed_dim is None else embed_dim
+        self.fc = nn.Linear(in_channels,
+                            embed_dim) if embed_dim is not None else None
         self.loss_reid = MODELS.build(loss_reid) if loss_reid else None
 
     def forward(self, feats: Tensor) -> Tensor:
@@ -45,7 +50,9 @@ class ReIDEmbeddingHead(BaseModule):
             Tensor: L2-normalised embeddings, shape (N, D).
         """
         pooled = F.adaptive_avg_pool2d(feats, 1).flatten(1)
-        return F.normalize(self.fc(pooled), dim=1)
+        if self.fc is not None:
+            pooled = self.fc(pooled)
+        return F.normalize(pooled, dim=1)
 
     def loss(self, feats: Tensor, person_ids: Tensor) -> Dict[str, Tensor]:
         """Embed the RoI features of proposals assigned to persons and

@@ -1,0 +1,177 @@
+# Baseline of BUFF (Yang et al., "Bottom-Up Foreground-Aware Feature Fusion
+# for Person Search", ACM MM 2020, Sec. 4.1): ResNet-50 conv1..conv4 shared,
+# RPN on conv4, then separate heads on the conv4 RoI features: detection
+# (conv to 256x7x4, FC 256, classifier, regressor) and re-ID (conv5, GAP,
+# 2048-d L2-normalised embedding, OIM). Written as BUF reading conv4 only
+# (BUF_c4 of Table 4), so the BUF/FAM variants only change roi_head fields.
+# "Sec." / "Eq." refer to the BUFF paper; "OIM base" to oim_r50_c4.py of this
+# repository, used where the paper gives no value.
+#
+# Backbone levels (ResNetWithStem outputs), indexed 0..3 in roi_head:
+#   0 conv1 (64 ch, stride 2), 1 conv2 (256, 4), 2 conv3 (512, 8),
+#   3 conv4 (1024, 16)
+# conv1 and its BN frozen; the other BNs train normally (Sec. 5.2).
+norm_cfg = dict(type='BN', requires_grad=True)
+model = dict(
+    type='PersonSearchTwoStage',
+    data_preprocessor=dict(
+        type='DetDataPreprocessor',
+        # torchvision ImageNet statistics (ImageNet-pretrained ResNet-50,
+        # PyTorch implementation, Sec. 5.2)
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375],
+        bgr_to_rgb=True,
+        pad_size_divisor=32),
+    backbone=dict(
+        type='ResNetWithStem',  # ResNet that also returns conv1's output
+        depth=50,
+        num_stages=3,  # conv1..conv4; conv5 belongs to the re-ID head
+        strides=(1, 2, 2),
+        dilations=(1, 1, 1),
+        out_indices=(0, 1, 2),  # conv2..conv4, after the stem (conv1)
+        frozen_stages=0,  # conv1 and its BN fixed (Sec. 5.2, as OIM)
+        norm_cfg=norm_cfg,
+        norm_eval=False,  # "keep the other BN layers as normal" (Sec. 5.2)
+        style='pytorch',
+        init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50')),
+    rpn_head=dict(
+        type='SingleLevelRPNHead',
+        in_index=3,  # RPN on conv4 (Sec. 4.1)
+        in_channels=1024,
+        feat_channels=512,  # 512x3x3 conv (Sec. 4.1)
+        anchor_generator=dict(
+            type='AnchorGenerator',
+            # scales {8, 16, 32}, aspect ratios {1, 2} (Sec. 5.2; Sec. 4.1
+            # speaks of 9 anchors, we follow the listed 3 x 2 = 6); mmdet
+            # ratios are h / w, so 2 is the tall anchor
+            scales=[8, 16, 32],
+            ratios=[1.0, 2.0],
+            strides=[16]),
+        bbox_coder=dict(
+            type='DeltaXYWHBBoxCoder',
+            target_means=[.0, .0, .0, .0],
+            target_stds=[1.0, 1.0, 1.0, 1.0]),
+        # softmax classifier (Sec. 4.1)
+        loss_cls=dict(
+            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0),
+        loss_bbox=dict(type='L1Loss', loss_weight=1.0)),  # OIM base
+    roi_head=dict(
+        type='BUFFRoIHead',
+        det_in_index=3,  # detection keeps conv4 features (Sec. 4.3)
+        bbox_roi_extractor=dict(
+            type='SingleRoIExtractor',
+            # RoI pooling to 14x7 (h x w, Sec. 4.1); RoIAlign as the OIM base
+            roi_layer=dict(
+                type='RoIAlign', output_size=(14, 7), sampling_ratio=0),
+            out_channels=1024,
+            featmap_strides=[16]),
+        bbox_head=dict(
+            type='StridedConvFCBBoxHead',
+            roi_feat_size=(14, 7),
+            in_channels=1024,
+            # conv to 256x7x4, FC to 256 (Sec. 4.1); kernel 3 assumed
+            conv_out_channels=256,
+            conv_kernel_size=3,
+            conv_stride=2,
+            fc_out_channels=256,
+            num_classes=1,  # person vs background, softmax (Sec. 4.1)
+            bbox_coder=dict(
+                type='DeltaXYWHBBoxCoder',
+                target_means=[0., 0., 0., 0.],
+                target_stds=[0.1, 0.1, 0.2, 0.2]),  # OIM base
+            reg_class_agnostic=False,
+            loss_cls=dict(
+                type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0),
+            loss_bbox=dict(type='L1Loss', loss_weight=1.0)),  # OIM base
+        # Re-ID RoI features: BUF over the levels of in_indices. Here conv4
+        # only: F (14x7) straight to conv5, as the baseline (BUF_c4).
+        # RoI sizes follow from out_size and the transform strides (T2, T3,
+        # T4 = first blocks of conv2, conv3, conv4, strides 1, 2, 2):
+        # conv4 14x7, conv3 28x14, conv2 56x28, conv1 56x28.
+        reid_fusion=dict(
+            type='BottomUpFusion',
+            in_indices=(3, ),
+            in_channels=(64, 256, 512, 1024),
+            featmap_strides=(2, 4, 8, 16),
+            out_size=(14, 7),
+            transform_strides=(1, 2, 2),
+            depth=50,
+            roi_layer=dict(type='RoIAlign', sampling_ratio=0),
+            norm_cfg=norm_cfg,
+            # T_l start from the ImageNet first blocks, not shared with the
+            # detector (Sec. 5.2)
+            init_cfg=dict(
+                type='Pretrained', checkpoint='torchvision://resnet50')),
+        reid_shared_head=dict(
+            type='ResLayer',  # conv5 (res5), stride 2: 14x7 -> 7x4
+            depth=50,
+            stage=3,
+            stride=2,
+            dilation=1,
+            style='pytorch',
+            norm_cfg=norm_cfg,
+            norm_eval=False,
+            init_cfg=dict(
+                type='Pretrained', checkpoint='torchvision://resnet50')),
+        reid_head=dict(
+            type='ReIDEmbeddingHead',
+            in_channels=2048,
+            embed_dim=None,  # GAP output is the 2048-d embedding (Sec. 4.1)
+            loss_reid=dict(
+                type='OIMLoss',
+                num_features=2048,
+                # filled from the training data (fill_num_person_ids)
+                num_person_ids=None,
+                queue_size=5000,  # set per dataset (OIM: 5000 / 500)
+                momentum=0.5,  # OIM
+                scalar=30.0,  # OIM
+                loss_weight=0.5))),  # lambda = 0.5 (Eq. 4)
+    train_cfg=dict(
+        rpn=dict(
+            assigner=dict(
+                type='MaxIoUAssigner',
+                pos_iou_thr=0.7,  # Faster R-CNN / OIM base
+                neg_iou_thr=0.3,
+                min_pos_iou=0.3,
+                match_low_quality=True,
+                ignore_iof_thr=-1),
+            sampler=dict(
+                type='RandomSampler',
+                num=256,  # Faster R-CNN / OIM base
+                pos_fraction=0.5,
+                neg_pos_ub=-1,
+                add_gt_as_proposals=False),
+            allowed_border=-1,
+            pos_weight=-1,
+            debug=False),
+        rpn_proposal=dict(
+            nms_pre=12000,  # OIM base
+            max_per_img=128,  # 128 proposals after NMS (Sec. 4.1)
+            nms=dict(type='nms', iou_threshold=0.7),
+            min_bbox_size=0),
+        rcnn=dict(
+            assigner=dict(
+                type='MaxIoUAssigner',
+                pos_iou_thr=0.5,  # OIM base
+                neg_iou_thr=0.5,
+                min_pos_iou=0.5,
+                match_low_quality=False,
+                ignore_iof_thr=-1),
+            sampler=dict(
+                type='RandomSampler',
+                num=64,  # 64 RoIs per image, half positive (Sec. 5.2)
+                pos_fraction=0.5,
+                neg_pos_ub=-1,
+                add_gt_as_proposals=True),
+            pos_weight=-1,
+            debug=False)),
+    test_cfg=dict(
+        rpn=dict(
+            nms_pre=6000,  # OIM base
+            max_per_img=128,  # 128 proposals after NMS (Sec. 4.1)
+            nms=dict(type='nms', iou_threshold=0.7),
+            min_bbox_size=0),
+        rcnn=dict(
+            score_thr=0.5,  # OIM base (not given in the paper)
+            nms=dict(type='nms', iou_threshold=0.4),
+            max_per_img=300)))

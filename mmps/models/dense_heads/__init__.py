@@ -1,0 +1,3 @@
+from .single_level_rpn_head import SingleLevelRPNHead
+
+__all__ = ['SingleLevelRPNHead']

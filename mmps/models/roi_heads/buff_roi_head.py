@@ -1,0 +1,195 @@
+"""RoI head of BUFF: detection on conv4, re-ID from fused multi-level
+foreground-aware RoI features."""
+from typing import List, Optional, Sequence, Tuple
+
+import torch
+from mmdet.models.utils import unpack_gt_instances
+from mmdet.registry import MODELS
+from mmdet.structures import SampleList
+from mmdet.structures.bbox import bbox2roi
+from mmdet.utils import ConfigType, InstanceList, OptConfigType
+from torch import Tensor
+
+from ..utils.foreground_attention import foreground_attention
+from .person_search_roi_head import PersonSearchRoIHead
+
+
+@MODELS.register_module()
+class BUFFRoIHead(PersonSearchRoIHead):
+    """Separate detection and re-ID heads over a multi-level backbone
+    output (BUFF, Yang et al., ACM MM 2020, Fig. 3).
+
+    ``x`` is the tuple of backbone levels (conv1..conv4 for
+    :class:`ResNetWithStem`).
+
+    - Detection: ``bbox_roi_extractor`` and ``bbox_head`` read
+      ``x[det_in_index]`` only (no shared head).
+    - Foreground segmentation (optional): ``seg_head`` reads
+      ``x[seg_in_index]``; its sigmoid is the probability map ``a``.
+    - FAM: levels in ``fam_in_indices`` become ``X + X * a`` (``a`` resized
+      to each level) before the re-ID pooling.
+    - Re-ID: ``reid_fusion`` (:class:`BottomUpFusion`) pools and fuses its
+      levels, ``reid_shared_head`` (conv5) follows, then ``reid_head``
+      (global average pooling, optional projection, L2 normalisation and
+      the identity loss).
+
+    Training: proposals are assigned and sampled as in
+    :class:`PersonSearchRoIHead`; the box head sees all sampled proposals,
+    the re-ID branch only the positives (each labelled with the
+    ``person_ids`` of its ground truth), the segmentation head the whole
+    map. Prediction and query embedding are those of
+    :class:`PersonSearchRoIHead`, with :meth:`embed_boxes` running the re-ID
+    branch above at the given boxes.
+
+    Args:
+        reid_fusion (dict): Config of the re-ID RoI feature extractor, e.g.
+            :class:`BottomUpFusion`, called as ``(x, rois)``.
+        reid_shared_head (dict): Config of the layers after the fusion
+            (ResNet conv5: mmdet's ``ResLayer`` shared head).
+        reid_head (dict): Config of the embedding head, e.g.
+            :class:`ReIDEmbeddingHead`.
+        det_in_index (int): Level read by the detection branch. Defaults to
+            -1 (conv4).
+        seg_head (dict, optional): Config of the foreground segmentation
+            head, e.g. :class:`ForegroundSegHead`. Defaults to None.
+        seg_in_index (int): Level read by ``seg_head``. Defaults to 2
+            (conv3).
+        fam_in_indices (Sequence[int]): Levels given foreground attention;
+            needs ``seg_head``. Defaults to () (no FAM).
+        **kwargs: Arguments of :class:`StandardRoIHead` (``bbox_roi_extractor``,
+            ``bbox_head``, ``train_cfg``, ``test_cfg``, ...).
+    """
+
+    def __init__(self,
+                 reid_fusion: ConfigType,
+                 reid_shared_head: ConfigType,
+                 reid_head: ConfigType,
+                 det_in_index: int = -1,
+                 seg_head: OptConfigType = None,
+                 seg_in_index: int = 2,
+                 fam_in_indices: Sequence[int] = (),
+                 **kwargs) -> None:
+        super().__init__(reid_head=reid_head, **kwargs)
+        if fam_in_indices and seg_head is None:
+            raise ValueError('FAM needs the foreground map of a seg_head')
+        self.det_in_index = det_in_index
+        self.seg_in_index = seg_in_index
+        self.fam_in_indices = tuple(fam_in_indices)
+        self.reid_fusion = MODELS.build(reid_fusion)
+        self.reid_shared_head = MODELS.build(reid_shared_head)
+        self.seg_head = MODELS.build(seg_head) if seg_head else None
+
+    @property
+    def with_seg(self) -> bool:
+        """Whether the head has a foreground segmentation head."""
+        return self.seg_head is not None
+
+    def _bbox_forward(self, x: Tuple[Tensor], rois: Tensor) -> dict:
+        """Box head on the detection level (see
+        :meth:`StandardRoIHead._bbox_forward`)."""
+        return super()._bbox_forward((x[self.det_in_index], ), rois)
+
+    def _reid_maps(self, x: Tuple[Tensor],
+                   seg_logits: Optional[Tensor]) -> List[Tensor]:
+        """The maps the re-ID branch pools from: ``x`` with FAM applied to
+        the levels in ``fam_in_indices``.
+
+        Args:
+            x (tuple[Tensor]): Backbone levels, each (B, C_l, H_l, W_l).
+            seg_logits (Tensor, optional): Foreground logits, shape
+                (B, 1, h, w); needed when there is FAM.
+
+        Returns:
+            list[Tensor]: One map per level, shapes as ``x``.
+        """
+        maps = list(x)
+        if self.fam_in_indices:
+            fg_prob = seg_logits.sigmoid()
+            for level in self.fam_in_indices:
+                maps[level] = foreground_attention(x[level], fg_prob)
+        return maps
+
+    def _reid_forward(self, maps: List[Tensor], rois: Tensor) -> Tensor:
+        """Re-ID RoI features: fusion then conv5.
+
+        Args:
+            maps (list[Tensor]): Output of :meth:`_reid_maps`.
+            rois (Tensor): RoIs, shape (N, 5), in the network input frame.
+
+        Returns:
+            Tensor: Features for ``reid_head``, e.g. (N, 2048, 7, 4).
+        """
+        return self.reid_shared_head(self.reid_fusion(maps, rois))
+
+    def loss(self, x: Tuple[Tensor], rpn_results_list: InstanceList,
+             batch_data_samples: SampleList) -> dict:
+        """Box, segmentation and identity losses.
+
+        Args:
+            x (tuple[Tensor]): Backbone levels, each (B, C_l, H_l, W_l).
+            rpn_results_list (list[InstanceData]): Proposals per image.
+            batch_data_samples (list[DetDataSample]): Samples whose
+                ``gt_instances`` carry ``bboxes``, ``labels`` and
+                ``person_ids`` (N,) int64.
+
+        Returns:
+            dict[str, Tensor]: ``loss_cls``, ``acc``, ``loss_bbox``, the
+            identity loss and, with a segmentation head, ``loss_seg``.
+        """
+        assert len(rpn_results_list) == len(batch_data_samples)
+        batch_gt_instances, batch_gt_instances_ignore, _ = \
+            unpack_gt_instances(batch_data_samples)
+        det_feat = x[self.det_in_index]
+        sampling_results = []
+        for i, rpn_results in enumerate(rpn_results_list):
+            rpn_results.priors = rpn_results.pop('bboxes')
+            assign_result = self.bbox_assigner.assign(
+                rpn_results, batch_gt_instances[i],
+                batch_gt_instances_ignore[i])
+            sampling_results.append(
+                self.bbox_sampler.sample(
+                    assign_result,
+                    rpn_results,
+                    batch_gt_instances[i],
+                    feats=[det_feat[i][None]]))
+
+        losses = dict()
+        losses.update(self.bbox_loss(x, sampling_results)['loss_bbox'])
+        seg_logits = None
+        if self.with_seg:
+            seg_logits = self.seg_head(x[self.seg_in_index])
+            losses.update(self.seg_head.loss(seg_logits, batch_gt_instances))
+
+        pos_rois = bbox2roi([res.pos_priors for res in sampling_results])
+        person_ids = torch.cat([
+            gt.person_ids.to(pos_rois.device)[res.pos_assigned_gt_inds]
+            for res, gt in zip(sampling_results, batch_gt_instances)
+        ])
+        reid_feats = self._reid_forward(
+            self._reid_maps(x, seg_logits), pos_rois)
+        losses.update(self.reid_head.loss(reid_feats, person_ids.long()))
+        return losses
+
+    def embed_boxes(self, x: Tuple[Tensor],
+                    boxes_list: List[Tensor]) -> List[Tensor]:
+        """Embed boxes given in the network input frame.
+
+        Args:
+            x (tuple[Tensor]): Backbone levels, each (B, C_l, H_l, W_l).
+            boxes_list (list[Tensor]): One (M_i, 4) x1y1x2y2 tensor per
+                image of the batch (M_i may be 0).
+
+        Returns:
+            list[Tensor]: L2-normalised embeddings, one (M_i, D) tensor per
+            image, in the order of the boxes.
+        """
+        rois = bbox2roi(boxes_list)
+        if rois.shape[0] == 0:
+            embeddings = rois.new_zeros(0, self.reid_head.embed_dim)
+        else:
+            seg_logits = (
+                self.seg_head(x[self.seg_in_index])
+                if self.fam_in_indices else None)
+            embeddings = self.reid_head(
+                self._reid_forward(self._reid_maps(x, seg_logits), rois))
+        return list(embeddings.split([len(b) for b in boxes_list]))

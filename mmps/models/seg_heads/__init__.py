@@ -1,0 +1,3 @@
+from .foreground_seg_head import ForegroundSegHead
+
+__all__ = ['ForegroundSegHead']

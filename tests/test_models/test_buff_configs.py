@@ -1,0 +1,152 @@
+"""Every BUFF config (Table 1, Table 4, Fig. 4 and the tiny synthetic ones)
+selects its paper variant, and every variant trains one step and predicts
+in gallery and query modes on tiny inputs.
+
+A variant is the re-ID levels, the segmentation head and the FAM levels:
+the only fields the configs change. Each is run as the ResNet-18 model of
+``buff_tiny_synthetic.py`` given those fields (the full-size models are
+built by tests/test_configs.py and test_buff_modules.py)."""
+import math
+from pathlib import Path
+
+import pytest
+import torch
+from mmdet.registry import MODELS
+from mmengine.config import Config
+
+import mmps.models  # noqa: F401  (registers the mmps modules)
+from mmps.models import fill_num_person_ids
+
+from mmps_model_helpers import make_sample
+
+REPO = Path(__file__).resolve().parents[2]
+BUFF_DIR = REPO / 'configs/buff'
+CONFIGS = sorted(p.name for p in BUFF_DIR.glob('*.py'))
+TINY = BUFF_DIR / 'buff_tiny_synthetic.py'
+
+
+@pytest.fixture(autouse=True, scope='module')
+def one_torch_thread():
+    """Tiny convolutions run faster on one thread, above all on a shared
+    machine where extra threads only contend."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+# config -> (re-ID levels, segmentation head, FAM levels); 0..3 = conv1..4
+VARIANTS = {
+    'buff_baseline_r50': ((3, ), False, ()),
+    'buff_buf_r50': ((0, 1, 2, 3), False, ()),
+    'buff_r50': ((0, 1, 2, 3), True, (0, 1, 2, 3)),
+    'buff_bsl_fam_r50': ((3, ), True, (3, )),
+    'buff_buf_c34_r50': ((2, 3), False, ()),
+    'buff_buf_c234_r50': ((1, 2, 3), False, ()),
+    'buff_buf_c1_r50': ((0, ), False, ()),
+    'buff_buf_c2_r50': ((1, ), False, ()),
+    'buff_buf_c3_r50': ((2, ), False, ()),
+    'buff_tiny': ((0, 1, 2, 3), True, (0, 1, 2, 3)),
+    'buff_baseline_tiny': ((3, ), False, ()),
+}
+
+
+def variant_of(name):
+    stem = name[:-3]
+    for suffix in ('_prw', '_cuhk_sysu', '_synthetic'):
+        stem = stem[:-len(suffix)] if stem.endswith(suffix) else stem
+    return VARIANTS[stem]
+
+
+def config_variant(name):
+    """(re-ID levels, segmentation head, FAM levels) of a config."""
+    roi = Config.fromfile(BUFF_DIR / name).model.roi_head
+    return (tuple(roi.reid_fusion.in_indices), roi.get('seg_head')
+            is not None, tuple(roi.get('fam_in_indices', ())))
+
+
+def tiny_model_cfg(variant):
+    """``buff_tiny_synthetic.py`` turned into ``variant``, with fewer and
+    smaller RoIs than the tiny config (conv4 4x2 ... conv1 16x8)."""
+    cfg = Config.fromfile(TINY)
+    roi = cfg.model.roi_head
+    roi.reid_fusion.update(in_indices=variant[0], out_size=(4, 2))
+    roi.seg_head = roi.seg_head if variant[1] else None
+    roi.fam_in_indices = variant[2]
+    roi.reid_head.loss_reid.queue_size = 8
+    fill_num_person_ids(cfg, 4)
+    cfg.model.train_cfg.rpn_proposal.update(nms_pre=200, max_per_img=20)
+    cfg.model.train_cfg.rcnn.sampler.num = 16
+    cfg.model.test_cfg.rpn.update(nms_pre=200, max_per_img=10)
+    cfg.model.test_cfg.rcnn.update(score_thr=0.0, max_per_img=3)
+    return cfg.model
+
+
+def test_every_paper_variant_has_a_config():
+    table1_table4 = ('buff_baseline_r50', 'buff_buf_r50', 'buff_r50',
+                     'buff_bsl_fam_r50', 'buff_buf_c34_r50',
+                     'buff_buf_c234_r50')
+    fig4 = ('buff_buf_c1_r50', 'buff_buf_c2_r50', 'buff_buf_c3_r50')
+    expected = {f'{stem}_{ds}.py' for stem in table1_table4
+                for ds in ('prw', 'cuhk_sysu')}
+    expected |= {f'{stem}_prw.py' for stem in fig4}
+    expected |= {'buff_tiny_synthetic.py', 'buff_baseline_tiny_synthetic.py'}
+    assert set(CONFIGS) == expected
+
+
+@pytest.mark.parametrize('name', CONFIGS)
+def test_config_selects_its_variant(name):
+    assert config_variant(name) == variant_of(name)
+
+
+@pytest.mark.parametrize(
+    'variant', sorted(set(VARIANTS.values())), ids=str)
+def test_variant_trains_and_predicts(variant, batch):
+    torch.manual_seed(0)
+    model = MODELS.build(tiny_model_cfg(variant))
+
+    model.train()
+    data = model.data_preprocessor(batch, training=True)
+    losses = model.loss(data['inputs'], data['data_samples'])
+    expected = {'loss_rpn_cls', 'loss_rpn_bbox', 'loss_cls', 'loss_bbox',
+                'loss_oim'}
+    if variant[1]:
+        expected.add('loss_seg')
+    assert expected <= set(losses)
+    assert variant[1] or 'loss_seg' not in losses
+    total, _ = model.parse_losses(losses)
+    assert math.isfinite(total.item())
+    total.backward()
+    roi = model.roi_head
+    if variant[1]:
+        assert roi.seg_head.conv_seg.weight.grad.abs().sum() > 0
+    for level in range(variant[0][0] + 1, 4):
+        block = roi.reid_fusion.transform(level)
+        assert block[0].conv1.weight.grad is not None
+
+    model.eval()
+    queries = [[8., 8., 60., 120.], [100., 4., 160., 116.]]  # original frame
+    samples = [
+        make_sample([[4., 4., 30., 60.]], [0], query_bboxes=queries),
+        make_sample([[10., 6., 40., 62.]], [1], flip=True)
+    ]
+    inputs = [img.clone() for img in batch['inputs']]
+    embed_dim = roi.reid_head.embed_dim
+    with torch.no_grad():
+        data = model.data_preprocessor(
+            dict(inputs=inputs, data_samples=samples), training=False)
+        results = model.predict(data['inputs'], data['data_samples'])
+        for result in results:
+            pred = result.pred_instances
+            assert pred.embeddings.shape == (len(pred.bboxes), embed_dim)
+            if len(pred.bboxes):
+                assert torch.allclose(pred.embeddings.norm(dim=1),
+                                      torch.ones(len(pred.bboxes)))
+        query = results[0].pred_query_instances
+        assert torch.equal(query.bboxes, torch.tensor(queries))
+        assert query.embeddings.shape == (2, embed_dim)
+        assert torch.allclose(query.embeddings.norm(dim=1), torch.ones(2))
+        assert 'pred_query_instances' not in results[1]
+
+        only_query = model.predict_query(data['inputs'], data['data_samples'])
+        assert torch.allclose(only_query[0].pred_query_instances.embeddings,
+                              query.embeddings, atol=1e-5)

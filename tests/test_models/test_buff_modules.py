@@ -1,0 +1,145 @@
+"""BUFF building blocks: FAM (Eq. 2), the box-mask segmentation loss
+(Eq. 1), and the shape of every intermediate of the full-size model."""
+import math
+from pathlib import Path
+
+import pytest
+import torch
+from mmdet.registry import MODELS
+from mmengine.config import Config
+from mmengine.structures import InstanceData
+
+import mmps.models  # noqa: F401  (registers the mmps modules)
+from mmps.models import ForegroundSegHead
+from mmps.models.utils import foreground_attention
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True, scope='module')
+def one_torch_thread():
+    """Tiny convolutions run faster on one thread, above all on a shared
+    machine where extra threads only contend."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_fam_on_a_hand_made_tensor():
+    feats = torch.tensor([[[[1., 2.], [3., 4.]], [[-1., 0.], [5., -2.]]]])
+    prob = torch.tensor([[[[0., 0.5], [1., 0.25]]]])
+    expected = torch.tensor([[[[1., 3.], [6., 5.]], [[-1., 0.], [10., -2.5]]]])
+    assert torch.equal(foreground_attention(feats, prob), expected)
+    # a map of another size is resized: a constant map stays constant
+    small = torch.full((1, 1, 1, 1), 0.5)
+    assert torch.allclose(
+        foreground_attention(feats, small), feats * 1.5)
+
+
+def test_box_masks_sample_the_box_mask_at_cell_centres():
+    head = ForegroundSegHead(in_channels=4, featmap_stride=8)
+    gt = InstanceData(bboxes=torch.tensor([[0., 0., 12., 20.],
+                                           [20., 4., 31., 13.]]))
+    empty = InstanceData(bboxes=torch.zeros(0, 4))
+    masks = head.box_masks([gt, empty], (3, 4))
+    # cell centres at 4, 12, 20 (rows) and 4, 12, 20, 28 (columns)
+    expected = torch.tensor([[1., 0., 1., 1.],
+                             [1., 0., 1., 1.],
+                             [0., 0., 0., 0.]])
+    assert masks.shape == (2, 1, 3, 4)
+    assert torch.equal(masks[0, 0], expected)
+    assert masks[1].sum() == 0
+
+
+def test_seg_loss_is_the_mean_bce_against_box_masks():
+    head = ForegroundSegHead(in_channels=4, featmap_stride=8)
+    gt = InstanceData(bboxes=torch.tensor([[0., 0., 8., 16.]]))
+    logits = torch.tensor([[[[2.0, -1.0], [0.0, 0.5]]]])
+    # targets: cell centres (4, 4) and (4, 12) are inside, column 12 is not
+    targets = [[1, 0], [1, 0]]
+    terms = []
+    for row in range(2):
+        for col in range(2):
+            p = 1 / (1 + math.exp(-logits[0, 0, row, col].item()))
+            y = targets[row][col]
+            terms.append(-(y * math.log(p) + (1 - y) * math.log(1 - p)))
+    loss = head.loss(logits, [gt])['loss_seg']
+    assert loss.item() == pytest.approx(sum(terms) / 4, rel=1e-6)
+
+
+@pytest.fixture(scope='module')
+def buff_r50():
+    """The full-size BUFF of the PRW config, random weights."""
+    cfg = Config.fromfile(REPO / 'configs/buff/buff_r50_prw.py')
+    cfg.model.roi_head.reid_head.loss_reid.num_person_ids = 4
+    torch.manual_seed(0)
+    return MODELS.build(cfg.model).eval()
+
+
+def test_intermediate_shapes_of_the_full_model(buff_r50):
+    model = buff_r50
+    roi_head = model.roi_head
+    fusion = roi_head.reid_fusion
+    images = torch.rand(1, 3, 64, 96)
+    rois = torch.tensor([[0., 4., 4., 36., 60.], [0., 50., 2., 80., 58.]])
+    with torch.no_grad():
+        x = model.backbone(images)
+        assert [tuple(t.shape) for t in x] == [(1, 64, 32, 48),
+                                              (1, 256, 16, 24),
+                                              (1, 512, 8, 12),
+                                              (1, 1024, 4, 6)]
+        seg_logits = roi_head.seg_head(x[2])
+        assert seg_logits.shape == (1, 1, 8, 12)
+        maps = roi_head._reid_maps(x, seg_logits)
+        assert [m.shape for m in maps] == [t.shape for t in x]
+
+        # per-level RoI features: conv1 56x28, conv2 56x28, conv3 28x14,
+        # conv4 14x7
+        assert fusion.roi_sizes == [(56, 28), (56, 28), (28, 14), (14, 7)]
+        feats = fusion.pool(maps, rois)
+        assert [tuple(f.shape) for f in feats] == [(2, 64, 56, 28),
+                                                  (2, 256, 56, 28),
+                                                  (2, 512, 28, 14),
+                                                  (2, 1024, 14, 7)]
+        # T2, T3, T4 bring the level below to the shape of their level
+        t2 = fusion.transform(1)(feats[0])
+        assert t2.shape == feats[1].shape
+        t3 = fusion.transform(2)(torch.max(t2, feats[1]))
+        assert t3.shape == feats[2].shape
+        t4 = fusion.transform(3)(torch.max(t3, feats[2]))
+        assert t4.shape == feats[3].shape
+        fused = fusion.fuse(feats)
+        assert torch.equal(fused, torch.max(t4, feats[3]))
+        conv5 = roi_head.reid_shared_head(fused)
+        assert conv5.shape == (2, 2048, 7, 4)
+        embeddings = roi_head.reid_head(conv5)
+        assert embeddings.shape == (2, 2048)
+        assert torch.allclose(embeddings.norm(dim=1), torch.ones(2))
+
+        # detection: conv4 RoIs 14x7 -> conv 256x7x4 -> FC 256
+        det_feats = roi_head.bbox_roi_extractor([x[3]], rois)
+        assert det_feats.shape == (2, 1024, 14, 7)
+        head = roi_head.bbox_head
+        assert head.conv(det_feats).shape == (2, 256, 7, 4)
+        assert head.fc.in_features == 256 * 7 * 4
+        assert head.fc.out_features == 256
+        cls_score, bbox_pred = head(det_feats)
+        assert cls_score.shape == (2, 2) and bbox_pred.shape == (2, 4)
+
+
+def _num_params(module):
+    return sum(p.numel() for p in module.parameters())
+
+
+def test_parameter_counts_against_table_7(buff_r50):
+    """BUF and the segmentation head add about 2 M parameters (Table 7:
+    37.01 M - 35.05 M); the totals are discussed in configs/buff/README.md."""
+    cfg = Config.fromfile(REPO / 'configs/buff/buff_baseline_r50_prw.py')
+    baseline = MODELS.build(cfg.model)
+    added = _num_params(buff_r50) - _num_params(baseline)
+    fusion = buff_r50.roi_head.reid_fusion
+    assert added == _num_params(fusion) + _num_params(
+        buff_r50.roi_head.seg_head)
+    assert _num_params(buff_r50.roi_head.seg_head) == 512 + 1
+    assert abs(added / 1e6 - (37.01 - 35.05)) < 0.02

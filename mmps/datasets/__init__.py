@@ -2,12 +2,12 @@
 from .person_search_dataset import PersonSearchDataset
 from .synthetic import (DEFAULT_SYNTHETIC_ROOT, ensure_synthetic_dataset,
                         make_synthetic_dataset)
-from .transforms import (BoxesToForegroundMasks, LoadPersonSearchAnnotations,
-                         PackPersonSearchInputs)
+from .transforms import (BoxesToForegroundMasks, KeepInstancesAligned,
+                         LoadPersonSearchAnnotations, PackPersonSearchInputs)
 
 __all__ = [
     'PersonSearchDataset', 'LoadPersonSearchAnnotations',
-    'PackPersonSearchInputs', 'BoxesToForegroundMasks',
+    'PackPersonSearchInputs', 'BoxesToForegroundMasks', 'KeepInstancesAligned',
     'DEFAULT_SYNTHETIC_ROOT', 'ensure_synthetic_dataset',
     'make_synthetic_dataset'
 ]

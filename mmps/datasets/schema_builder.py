@@ -5,9 +5,10 @@ Used by the release converters in ``tools/dataset_converters``.
 import json
 import os
 import os.path as osp
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
+from PIL import Image
 
 
 class SchemaBuilder:
@@ -15,6 +16,8 @@ class SchemaBuilder:
 
     Boxes are clipped to the image; boxes whose width or height is not
     positive afterwards are dropped and counted in ``num_degenerate``.
+    The releases carry no person masks, so every box is written with
+    ``mask_source='box'`` (its mask, if a model needs one, is the box).
 
     Args:
         dataset (str): ``info.dataset`` value, e.g. ``'cuhk_sysu'``.
@@ -72,7 +75,8 @@ class SchemaBuilder:
                 bbox=box,
                 area=box[2] * box[3],
                 iscrowd=0,
-                person_id=int(person_id)))
+                person_id=int(person_id),
+                mask_source='box'))
         return len(self.annotations) - 1
 
     def stats(self) -> dict:
@@ -102,10 +106,28 @@ class SchemaBuilder:
         return out
 
     def dump(self, path: str) -> None:
-        """Write the schema JSON to ``path`` (parent folders created)."""
+        """Write the schema JSON to ``path`` (parent folders created).
+
+        Compact separators and one ``json.dumps`` call: the CUHK-SYSU
+        galleries hold 22 million image ids, and ``json.dump`` would write
+        them chunk by chunk.
+        """
         os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
         with open(path, 'w') as f:
-            json.dump(self.to_dict(), f)
+            f.write(json.dumps(self.to_dict(), separators=(',', ':')))
+
+
+def image_size(path: str) -> Tuple[int, int]:
+    """(width, height) from an image header.
+
+    Raises:
+        OSError: Naming ``path`` when the file is missing or not an image.
+    """
+    try:
+        with Image.open(path) as im:
+            return im.size
+    except OSError as err:
+        raise OSError(f'cannot read image {path}: {err}') from err
 
 
 def format_summary(name: str, stats: Dict[str, dict]) -> str:

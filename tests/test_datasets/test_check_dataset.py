@@ -20,11 +20,13 @@ def _valid():
         ],
         annotations=[
             dict(id=1, image_id=1, category_id=1, bbox=[10, 5, 20, 40],
-                 area=800, iscrowd=0, person_id=7),
+                 area=800, iscrowd=0, person_id=7, mask_source='annotated',
+                 segmentation=[[12, 6, 28, 6, 28, 44, 12, 44]]),
             dict(id=2, image_id=2, category_id=1, bbox=[50, 5, 20, 40],
-                 area=800, iscrowd=0, person_id=7),
+                 area=800, iscrowd=0, person_id=7, mask_source='annotated',
+                 segmentation=dict(size=[50, 100], counts='PPYo1')),
             dict(id=3, image_id=2, category_id=1, bbox=[0, 0, 10, 10],
-                 area=100, iscrowd=0, person_id=-1)
+                 area=100, iscrowd=0, person_id=-1, mask_source='box')
         ],
         protocol=dict(
             queries=[dict(image_id=1, bbox=[10, 5, 20, 40], person_id=7)],
@@ -87,6 +89,19 @@ CASES = {
         {'1': [[2, 8]]}), 'protocol.galleries[1][0]: unknown image ids [8]'),
     'subset_out_of_range': (lambda d: d['protocol']['subsets'].update(
         occlusion=[3]), 'protocol.subsets[occlusion]: query indices [3]'),
+    'mask_source_missing': (lambda d: d['annotations'][2].pop('mask_source'),
+                            'annotations[2]: missing "mask_source"'),
+    'mask_source_unknown': (lambda d: d['annotations'][2].update(
+        mask_source='guessed'), "annotations[2]: mask_source 'guessed' is "
+                            'not one of'),
+    'annotated_without_mask': (lambda d: d['annotations'][0].pop(
+        'segmentation'), "annotations[0]: mask_source 'annotated' without"),
+    'short_polygon': (lambda d: d['annotations'][0].update(
+        segmentation=[[1, 2, 3, 4]]), 'annotations[0]: segmentation polygon '
+                      '0 does not have'),
+    'rle_wrong_size': (lambda d: d['annotations'][1]['segmentation'].update(
+        size=[100, 50]), 'annotations[1]: RLE size [100, 50] is not the '
+                       'image size [50, 100]'),
 }
 
 

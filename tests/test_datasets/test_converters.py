@@ -9,6 +9,7 @@ import pytest
 from conftest import REPO, load_tool
 from scipy.io import loadmat, savemat
 
+from mmps.datasets.matfile import MatStruct, write_mat
 from mmps.datasets.synthetic import write_cuhk_sysu_release, write_prw_release
 
 cuhk = load_tool('tools/dataset_converters/cuhk_sysu.py')
@@ -29,6 +30,9 @@ def _check_against_manifest(train, test, manifest, stats, file_of):
         manifest['num_degenerate'] > 0
     assert sorted({a['person_id'] for a in train['annotations']} - {-1}) == \
         manifest['train_ids']
+    # the releases have no person masks: every box is its own stand-in
+    assert {a['mask_source'] for a in train['annotations'] +
+            test['annotations']} == {'box'}
     names = {img['id']: img['file_name'] for img in test['images']}
     got = [(file_of(names[q['image_id']]), q['bbox'], q['person_id'])
            for q in test['protocol']['queries']]
@@ -46,6 +50,10 @@ def test_cuhk_sysu_end_to_end(tiny_scenes, tmp_path):
         got = test['protocol']['galleries'][str(size)]
         assert [[names[i] for i in g] for g in got] == lists
     assert test['protocol']['subsets'] == manifest['subsets']
+    assert stats['test']['subsets'] == {
+        name: dict(queries=len(idx), galleries_differ=0)
+        for name, idx in manifest['subsets'].items()
+    }
     # a test box is labelled iff it is a query or listed in a gallery
     listed = set()
     for k, (qi, qj) in enumerate(tiny_scenes.queries):
@@ -56,6 +64,47 @@ def test_cuhk_sysu_end_to_end(tiny_scenes, tmp_path):
     expected = sum((pl.index, p.person_id) in listed
                    for pl in tiny_scenes.plans for p in pl.persons)
     assert stats['test']['boxes_with_id'] == expected
+
+
+def _rewrite_with_scipy(root):
+    """Re-save every .mat of a release with scipy (uncompressed, scipy's
+    own element layout), as a second writer of the same structures."""
+    for dirpath, _, files in os.walk(root):
+        for name in files:
+            if name.endswith('.mat'):
+                path = osp.join(dirpath, name)
+                mat = {k: v for k, v in loadmat(path).items()
+                       if not k.startswith('__')}
+                savemat(path, mat)
+
+
+def test_cuhk_sysu_from_another_mat_writer(tiny_scenes, tmp_path):
+    root = str(tmp_path / 'CUHK-SYSU')
+    write_cuhk_sysu_release(tiny_scenes, root, degenerate_every=5)
+    cuhk.convert_cuhk_sysu(root, verbose=False)
+    ours = _load(osp.join(root, 'mmps'))
+    _rewrite_with_scipy(root)
+    cuhk.convert_cuhk_sysu(root, out_dir=str(tmp_path / 'again'),
+                           verbose=False)
+    assert _load(str(tmp_path / 'again')) == ours
+
+
+def test_cuhk_sysu_release_layout(tiny_scenes, tmp_path):
+    """Keys and fields as in the real release (see the converter)."""
+    root = str(tmp_path / 'c')
+    write_cuhk_sysu_release(tiny_scenes, root)
+    ann = osp.join(root, 'annotation')
+    img = loadmat(osp.join(ann, 'Images.mat'))['Img']
+    assert img.dtype.names == ('imname', 'nAppear', 'box')
+    assert img[0, 0]['box'].dtype.names == ('idlocate', 'ishard')
+    occ = loadmat(osp.join(ann, 'test', 'subset', 'Occlusion.mat'))
+    assert occ['Occlusion1'].dtype.names == ('Query', 'Gallery', 'occlusion')
+    res = loadmat(osp.join(ann, 'test', 'subset', 'Resolution.mat'))
+    assert res['Test_Size'].dtype.names == ('Query', 'Gallery')
+    test = loadmat(osp.join(ann, 'test', 'train_test', 'TestG4.mat'))
+    assert test['TestG4'][0, 0]['Query'].dtype.names == (
+        'imname', 'idlocate', 'ishard', 'idname')
+    assert test['TestG4'][0, 0]['Gallery'].shape == (1, 4)
 
 
 @pytest.mark.parametrize('newline', ['\r\n', '\n'])
@@ -75,6 +124,8 @@ def test_prw_end_to_end(tiny_scenes, tmp_path, newline):
 def test_missing_root_and_files_are_named(tiny_scenes, tmp_path):
     with pytest.raises(FileNotFoundError, match='root not found'):
         cuhk.convert_cuhk_sysu(str(tmp_path / 'nowhere'))
+    with pytest.raises(FileNotFoundError, match='PRW root not found'):
+        prw.convert_prw(str(tmp_path / 'nowhere'))
     root = str(tmp_path / 'c')
     write_cuhk_sysu_release(tiny_scenes, root)
     train_mat = osp.join(root, 'annotation', 'test', 'train_test',
@@ -94,8 +145,18 @@ def test_unexpected_mat_keys(tiny_scenes, tmp_path):
     root = str(tmp_path / 'c')
     write_cuhk_sysu_release(tiny_scenes, root)
     images_mat = osp.join(root, 'annotation', 'Images.mat')
-    savemat(images_mat, dict(Images=loadmat(images_mat)['Img']))
+    img = loadmat(images_mat)['Img']
+    savemat(images_mat, dict(Images=img))
     with pytest.raises(KeyError, match="expected key 'Img'"):
+        cuhk.convert_cuhk_sysu(root, verbose=False)
+    write_mat(images_mat,
+              dict(Img=MatStruct(('imname', 'nAppear'), [('s1.jpg', 1.0)])))
+    with pytest.raises(KeyError, match=r"Img lacks fields \['box'\]"):
+        cuhk.convert_cuhk_sysu(root, verbose=False)
+    savemat(images_mat, dict(Img=img))
+    occ_mat = osp.join(root, 'annotation', 'test', 'subset', 'Occlusion.mat')
+    savemat(occ_mat, dict(Occlusion=loadmat(occ_mat)['Occlusion1']))
+    with pytest.raises(KeyError, match="expected key 'Occlusion1'"):
         cuhk.convert_cuhk_sysu(root, verbose=False)
     proot = str(tmp_path / 'p')
     write_prw_release(tiny_scenes, proot)
@@ -117,6 +178,53 @@ def test_missing_image_and_bad_query_frame(tiny_scenes, tmp_path):
         f.write('1 1 1 5 5 c9s9_000000\r\n')
     with pytest.raises(ValueError, match='not in frame_test.mat'):
         prw.convert_prw(proot, verbose=False)
+
+
+def test_annotation_naming_a_missing_image(tiny_scenes, tmp_path):
+    root = str(tmp_path / 'c')
+    write_cuhk_sysu_release(tiny_scenes, root)
+    train_mat = osp.join(root, 'annotation', 'test', 'train_test',
+                         'Train.mat')
+    train = loadmat(train_mat)['Train']
+    train[0, 0][0, 0]['scene'][0, 0]['imname'] = np.array(['s999.jpg'])
+    savemat(train_mat, dict(Train=train))
+    with pytest.raises(ValueError, match='s999.jpg is not in Images.mat'):
+        cuhk.convert_cuhk_sysu(root, verbose=False)
+    proot = str(tmp_path / 'p')
+    write_prw_release(tiny_scenes, proot)
+    frame = sorted(os.listdir(osp.join(proot, 'annotations')))[0]
+    os.remove(osp.join(proot, 'annotations', frame))
+    with pytest.raises(FileNotFoundError, match='annotation of'):
+        prw.convert_prw(proot, verbose=False)
+
+
+def test_subset_query_must_be_a_test_query(tiny_scenes, tmp_path):
+    root = str(tmp_path / 'c')
+    manifest = write_cuhk_sysu_release(tiny_scenes, root)
+    assert manifest['subsets']['occlusion']
+    occ_mat = osp.join(root, 'annotation', 'test', 'subset', 'Occlusion.mat')
+    occ = loadmat(occ_mat)['Occlusion1']
+    occ[0, 0]['Query'][0, 0]['idlocate'] = np.array([[1., 1, 5, 5]])
+    savemat(occ_mat, dict(Occlusion1=occ))
+    with pytest.raises(ValueError, match='is not a TestG query'):
+        cuhk.convert_cuhk_sysu(root, verbose=False)
+
+
+@pytest.mark.parametrize('tool', ['cuhk', 'prw'])
+def test_corrupt_image_is_named(tiny_scenes, tmp_path, tool):
+    root = str(tmp_path / tool)
+    if tool == 'cuhk':
+        write_cuhk_sysu_release(tiny_scenes, root)
+        path = osp.join(root, 'Image', 'SSM', 's2.jpg')
+        convert = cuhk.convert_cuhk_sysu
+    else:
+        manifest = write_prw_release(tiny_scenes, root)
+        path = osp.join(root, 'frames', manifest['names'][0] + '.jpg')
+        convert = prw.convert_prw
+    with open(path, 'wb') as f:
+        f.write(b'not a jpeg')
+    with pytest.raises(OSError, match=f'cannot read image {path}'):
+        convert(root, verbose=False)
 
 
 def test_summary_is_printed(tiny_scenes, tmp_path, capsys):

@@ -42,7 +42,11 @@ def test_test_mode_queries_and_protocol(tiny_root):
     raw = _json(tiny_root, 'test')
     proto = ds.protocol
     assert len(proto['queries']) == len(raw['protocol']['queries'])
-    assert proto['galleries'] == raw['protocol']['galleries']
+    assert {size: [g.tolist() for g in lists]
+            for size, lists in proto['galleries'].items()} == \
+        raw['protocol']['galleries']
+    assert all(g.dtype == np.int64 for lists in proto['galleries'].values()
+               for g in lists)
     found = {}
     for info in ds:
         gt = ds.gt_by_image[info['img_id']]
@@ -149,3 +153,32 @@ def test_gt_by_image_matches_instances(tiny_root):
                                  np.float32).reshape(-1, 4))
     assert gt['person_ids'].dtype == np.int64
     assert gt['cam_id'] == info['cam_id']
+
+
+def test_mask_flags(tiny_root, tmp_path):
+    root = str(tmp_path / 'r')
+    shutil.copytree(tiny_root, root)
+    data = _json(root, 'train')
+    first, second = data['annotations'][:2]
+    first.pop('segmentation', None)
+    first['mask_source'] = 'box'
+    second.pop('mask_source')  # without the key, a segmentation is real
+    has_seg = 'segmentation' in second
+    path = osp.join(root, 'annotations', 'train.json')
+    json.dump(data, open(path, 'w'))
+    ds = _dataset(root)
+    info = next(i for i in ds if i['img_id'] == first['image_id'])
+    assert info['instances'][0]['mask_valid'] is False
+    assert 'mask' not in info['instances'][0]
+    flags = [i['mask_valid'] for info in ds for i in info['instances']]
+    expected = [a.get('mask_source', 'annotated' if has_seg else 'box') ==
+                'annotated' for a in data['annotations']]
+    assert sorted(flags) == sorted(expected)
+    first['mask_source'] = 'guessed'
+    json.dump(data, open(path, 'w'))
+    with pytest.raises(ValueError, match="mask_source 'guessed'"):
+        _dataset(root)
+    first['mask_source'] = 'annotated'
+    json.dump(data, open(path, 'w'))
+    with pytest.raises(ValueError, match='but no segmentation'):
+        _dataset(root)

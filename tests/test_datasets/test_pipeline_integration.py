@@ -1,4 +1,6 @@
+import json
 import os.path as osp
+import shutil
 
 import numpy as np
 import torch
@@ -19,10 +21,23 @@ def _cfg(split):
     return loader.dataset
 
 
-def test_train_pipeline_keeps_boxes_ids_masks_aligned(tiny_root):
+def _partial_masks(tiny_root, tmp_path):
+    """A copy of the tiny split where every other person has no mask."""
+    root = str(tmp_path / 'partial')
+    shutil.copytree(tiny_root, root)
+    path = osp.join(root, 'annotations', 'train.json')
+    data = json.load(open(path))
+    for ann in data['annotations'][::2]:
+        ann.pop('segmentation', None)
+        ann['mask_source'] = 'box'
+    json.dump(data, open(path, 'w'))
+    return root
+
+
+def test_train_pipeline_keeps_boxes_ids_masks_aligned(tiny_root, tmp_path):
     register_all_modules(init_default_scope=True)
     cfg = _cfg('train')
-    cfg.data_root = tiny_root
+    cfg.data_root = _partial_masks(tiny_root, tmp_path)
     h, w = TINY['image_size']
     cfg.pipeline = [
         dict(type='LoadImageFromFile'),
@@ -32,8 +47,11 @@ def test_train_pipeline_keeps_boxes_ids_masks_aligned(tiny_root):
         dict(type='PackPersonSearchInputs')
     ]
     ds = DATASETS.build(cfg)
-    info = ds.get_data_info(0)
-    sample = ds[0]['data_samples']
+    k = next(i for i in range(len(ds)) if {
+        inst['mask_valid'] for inst in ds.get_data_info(i)['instances']
+    } == {True, False})
+    info = ds.get_data_info(k)
+    sample = ds[k]['data_samples']
     orig = np.asarray([i['bbox'] for i in info['instances']])
     expect = np.stack([2 * w - 2 * orig[:, 2], 2 * orig[:, 1],
                        2 * w - 2 * orig[:, 0], 2 * orig[:, 3]], 1)
@@ -42,13 +60,17 @@ def test_train_pipeline_keeps_boxes_ids_masks_aligned(tiny_root):
     assert gt.person_ids.tolist() == [
         i['person_id'] for i in info['instances']
     ]
+    valid = [i['mask_valid'] for i in info['instances']]
+    assert gt.mask_valid.tolist() == valid
     masks = gt.masks.masks
     assert masks.shape == (len(orig), 2 * h, 2 * w)
-    for mask, (x1, y1, x2, y2) in zip(masks, expect):
+    for mask, (x1, y1, x2, y2), real in zip(masks, expect, valid):
         ys, xs = np.nonzero(mask)
         if len(xs):  # a fully occluded person has an empty mask
             assert xs.min() >= x1 - 2 and xs.max() <= x2 + 1
             assert ys.min() >= y1 - 2 and ys.max() <= y2 + 1
+        if not real:  # the stand-in fills its (flipped) box
+            assert mask[int(y1) + 1:int(y2) - 1, int(x1) + 1:int(x2) - 1].all()
     assert sample.metainfo['flip'] and sample.metainfo['cam_id'] == \
         info['cam_id']
     batch = pseudo_collate([ds[0], ds[1]])

@@ -1,16 +1,53 @@
 """Convert the CUHK-SYSU release to the mmps annotation schema.
 
-Expected release layout under ``root``::
+Expected release layout under ``root`` (MATLAB variable and struct fields
+after the colon)::
 
     Image/SSM/s<k>.jpg
-    annotation/Images.mat                      # Img: imname, nAppear, idlocate
-    annotation/pool.mat                        # pool: test image names
-    annotation/test/train_test/Train.mat       # Train: idname, nAppear, scene
-    annotation/test/train_test/TestG<N>.mat    # TestG<N>: Query, Gallery
-    annotation/test/subset/*.mat               # optional query subsets
+    annotation/Images.mat                    # Img: imname, nAppear,
+                                             #   box (idlocate, ishard)
+    annotation/pool.mat                      # pool: test image names
+    annotation/test/train_test/Train.mat     # Train: idname, nAppear,
+                                             #   scene (imname, idlocate, ishard)
+    annotation/test/train_test/TestG<N>.mat  # TestG<N>: Query (imname,
+                                             #   idlocate, ishard, idname),
+                                             #   Gallery (imname, idlocate, ishard)
+    annotation/test/subset/Occlusion.mat     # optional, Occlusion1: Query,
+                                             #   Gallery, occlusion
+    annotation/test/subset/Resolution.mat    # optional, Test_Size: Query,
+                                             #   Gallery
+
+Sources for the layout (no official format document exists):
+
+- the release README: ``Images.mat`` holds per image "the number and
+  locations of pedestrians appearing (nAppear and box)"; ``Occlusion.mat``
+  has 187 and ``Resolution.mat`` 290 query persons;
+- ShuangLI59/person_search ``lib/datasets/psdb.py`` (the authors' code):
+  reads each ``Img`` row as (name, count, boxes) and takes the first field
+  of every boxes entry as [x, y, w, h]; ``TestG50`` ``Query`` and
+  ``Gallery``, an empty gallery ``idlocate`` meaning the query person is
+  absent from that image (the indexed version of its evaluation does not
+  open the subset files);
+- a public CUHK-SYSU reader by Yimin Jiang (class
+  ``CUHK_SYSU(DatasetReader)``, found through the code search; repository
+  name not recorded) whose docstring lists ``Img`` as
+  ``struct(imname, nAppear, box)`` with ``box`` a ``struct(idlocate,
+  ishard)``, ``Occlusion.mat`` as key ``Occlusion1``, ``struct(Query,
+  Gallery, occlusion) * 187`` and ``Resolution.mat`` as key ``Test_Size``,
+  ``struct(Query, Gallery) * 290``, each ``Query`` a ``struct(imname,
+  idlocate, ishard, idname)`` and each ``Gallery`` 100 entries like
+  TestG's; another public loader (class ``CUHK_Large``) opens the same two
+  keys.
+
+A subset entry is thus a query person (image name + box) with its own
+100-image gallery. It is mapped to the index of the TestG query with the
+same image and box; its gallery is compared with the TestG list of the same
+size for that query and the number of differing lists is reported.
 
 Writes ``<out-dir>/train.json`` and ``<out-dir>/test.json`` (default
-``<root>/mmps``) with ``file_name`` relative to ``Image/SSM``.
+``<root>/mmps``) with ``file_name`` relative to ``Image/SSM``. The .mat
+files are streamed with :mod:`mmps.datasets.matfile` (TestG4000 alone holds
+11.6 million gallery entries).
 
 Usage::
 
@@ -21,15 +58,17 @@ import glob
 import os.path as osp
 import re
 import time
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
-from PIL import Image
-from scipy.io import loadmat
 
-from mmps.datasets.schema_builder import SchemaBuilder, format_summary
+from mmps.datasets.matfile import MatFile, struct_fields
+from mmps.datasets.schema_builder import (SchemaBuilder, format_summary,
+                                          image_size)
 
-SUBSET_NAMES = {'occlusion': 'occlusion', 'resolution': 'low_resolution'}
+SUBSETS = (('Occlusion.mat', 'Occlusion1', 'occlusion'),
+           ('Resolution.mat', 'Test_Size', 'low_resolution'))
+QUERY_FIELDS = ('imname', 'idlocate', 'idname')
 
 
 def require(path: str, what: str) -> str:
@@ -41,34 +80,15 @@ def require(path: str, what: str) -> str:
     return path
 
 
-def load_mat(path: str, key: str, fields: Tuple[str, ...] = ()) -> np.ndarray:
-    """``loadmat(path)[key]``, checking the key and struct field names."""
-    mat = loadmat(path)
-    if key not in mat:
-        found = sorted(k for k in mat if not k.startswith('__'))
-        raise KeyError(f'{path}: expected key {key!r}, found {found}')
-    arr = mat[key]
-    names = _fields(arr)
-    missing = [f for f in fields if f not in names]
-    if missing:
-        raise KeyError(f'{path}: {key} lacks fields {missing}, has {names}')
-    return arr
+def load_var(path: str, key: str, fields: Sequence[str] = ()) -> Any:
+    """Variable ``key`` of ``path``, checking its struct ``fields``."""
+    value = MatFile(path).read(key)
+    if fields:
+        struct_fields(value, path, key, fields)
+    return value
 
 
-def _fields(arr: np.ndarray) -> Tuple[str, ...]:
-    """Field names of a struct array, looking inside a cell if needed."""
-    if arr.dtype.names:
-        return arr.dtype.names
-    if arr.dtype == object and arr.size:
-        return _fields(arr.reshape(-1)[0])
-    return ()
-
-
-def _str(x: np.ndarray) -> str:
-    return str(np.asarray(x).reshape(-1)[0])
-
-
-def _box(x: np.ndarray) -> Optional[np.ndarray]:
+def _box(x: Any) -> Optional[np.ndarray]:
     arr = np.asarray(x, dtype=np.float64).reshape(-1)
     return arr[:4] if arr.size >= 4 else None
 
@@ -78,20 +98,30 @@ def _pid(idname: str, fallback: int) -> int:
     return int(digits[-1]) if digits else fallback
 
 
+def _query(q: Any, path: str, where: str) -> Tuple[str, np.ndarray, str]:
+    """(image name, box, idname) of a 1 x 1 ``Query`` struct."""
+    struct_fields(q, path, where, QUERY_FIELDS)
+    box = _box(q['idlocate'][0])
+    if box is None:
+        raise ValueError(f'{path}: {where} has no box')
+    return q['imname'][0], box, q['idname'][0]
+
+
 class _BoxIndex:
-    """Release boxes per image name -> (split builder, annotation index)."""
+    """Release boxes per image name -> annotation index (None: dropped)."""
 
     def __init__(self) -> None:
-        self.boxes: Dict[str, List[Tuple[np.ndarray, Optional[int]]]] = {}
+        self.boxes: Dict[str, List[Tuple[tuple, Optional[int]]]] = {}
 
     def candidates(self, name: str, box: np.ndarray) -> List[int]:
         """Annotation indices of release boxes of ``name`` that match
         ``box``: equal ones first, then by IoU (>= 0.5) decreasing."""
+        box = tuple(box.tolist())
         scored = []
         for cand, idx in self.boxes.get(name, []):
             if idx is None:
                 continue
-            if np.allclose(cand, box, atol=0.5):
+            if max(abs(c - b) for c, b in zip(cand, box)) <= 0.5:
                 scored.append((2.0, idx))
             else:
                 iou = _iou(cand, box)
@@ -100,12 +130,16 @@ class _BoxIndex:
         return [idx for _, idx in sorted(scored, key=lambda t: -t[0])]
 
 
-def _iou(a: np.ndarray, b: np.ndarray) -> float:
+def _iou(a: tuple, b: tuple) -> float:
     ix = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
     iy = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
     inter = ix * iy
     union = a[2] * a[3] + b[2] * b[3] - inter
     return inter / union if union > 0 else 0.0
+
+
+def _qkey(name: str, box: np.ndarray) -> Tuple[str, tuple]:
+    return name, tuple(np.round(box, 1).tolist())
 
 
 def convert_cuhk_sysu(root: str, out_dir: Optional[str] = None,
@@ -115,6 +149,9 @@ def convert_cuhk_sysu(root: str, out_dir: Optional[str] = None,
     Person ids are the digits of the release's ``idname`` (``p<k>``); test
     boxes get the id of the query whose gallery lists them. Boxes with
     w or h <= 0 (after clipping to the image) are dropped and counted.
+    ``stats['test']`` also holds ``gallery_sizes`` and, per subset, the
+    number of queries and of subset galleries that differ from the TestG
+    list of the same size.
     """
     if not osp.isdir(root):
         raise FileNotFoundError(f'CUHK-SYSU root not found: {root}')
@@ -131,35 +168,33 @@ def convert_cuhk_sysu(root: str, out_dir: Optional[str] = None,
     if not test_mats:
         raise FileNotFoundError(
             f'CUHK-SYSU TestG<N>.mat not found: expected e.g. '
-            f'{osp.join(tt_dir, "TestG100.mat")}')
+            f'{osp.join(tt_dir, "TestG100.mat")} (the release has N = 50, '
+            '100, 500, 1000, 2000, 4000)')
 
-    pool = load_mat(pool_mat, 'pool')
-    test_names = {_str(x) for x in pool.reshape(-1)}
-    all_imgs = load_mat(images_mat, 'Img', ('imname', 'idlocate'))
+    test_names = set(load_var(pool_mat, 'pool'))
+    all_imgs = load_var(images_mat, 'Img', ('imname', 'box'))
     builders = {s: SchemaBuilder('cuhk_sysu', s) for s in ('train', 'test')}
     index = _BoxIndex()
     where: Dict[str, Tuple[str, int]] = {}
-    for entry in all_imgs.reshape(-1):
-        name = _str(entry['imname'])
+    for name, boxes in zip(all_imgs['imname'], all_imgs['box']):
         split = 'test' if name in test_names else 'train'
         path = require(osp.join(img_dir, name), f'image {name}')
-        with Image.open(path) as im:
-            width, height = im.size
+        width, height = image_size(path)
         builder = builders[split]
         image_id = builder.add_image(name, width, height, cam_id=0)
         where[name] = (split, image_id)
-        idlocate = entry['idlocate']
-        boxes = []
-        if idlocate.size and idlocate.dtype.names:
-            boxes = [_box(b[0]) for b in idlocate.reshape(-1)]
-        elif idlocate.size:
-            boxes = list(np.asarray(idlocate, float).reshape(-1, 4))
-        index.boxes[name] = [(b, builder.add_box(image_id, b, -1))
-                             for b in boxes if b is not None]
+        locs = []
+        if isinstance(boxes, dict):  # an image without persons has []
+            locs = struct_fields(boxes, images_mat, f'Img.box of {name}',
+                                 ('idlocate', ))['idlocate']
+        index.boxes[name] = [(tuple(b.tolist()),
+                              builder.add_box(image_id, b, -1))
+                             for b in map(_box, locs) if b is not None]
     missing_pool = test_names - set(where)
     if missing_pool:
         raise ValueError(f'{pool_mat} names images absent from Images.mat: '
                          f'{sorted(missing_pool)[:5]}')
+    test_ids = {n: i for n, (s, i) in where.items() if s == 'test'}
 
     def assign(name: str, box: np.ndarray, pid: int, source: str) -> None:
         if name not in where:
@@ -175,63 +210,84 @@ def convert_cuhk_sysu(root: str, out_dir: Optional[str] = None,
                              f'matches no box of {name} in Images.mat')
         anns[free[0]]['person_id'] = pid
 
-    train = load_mat(train_mat, 'Train', ('idname', 'scene'))
-    for k, cell in enumerate(train.reshape(-1)):
-        item = np.asarray(cell).reshape(-1)[0]
-        pid = _pid(_str(item['idname']), k + 1)
-        for sc in item['scene'].reshape(-1):
-            assign(_str(sc['imname']), _box(sc['idlocate']), pid, train_mat)
+    train = load_var(train_mat, 'Train')
+    for k, item in enumerate(train):
+        struct_fields(item, train_mat, f'Train{{{k + 1}}}',
+                      ('idname', 'scene'))
+        pid = _pid(item['idname'][0], k + 1)
+        scene = struct_fields(item['scene'][0], train_mat,
+                              f'Train{{{k + 1}}}.scene',
+                              ('imname', 'idlocate'))
+        for name, loc in zip(scene['imname'], scene['idlocate']):
+            assign(name, _box(loc), pid, train_mat)
 
-    num_train_ids = len(train.reshape(-1))
+    def gallery_ids(gallery: Any, pid: int, path: str, k: int) -> List[int]:
+        """Image ids of one gallery list; labels the listed boxes."""
+        struct_fields(gallery, path, f'query {k} Gallery',
+                      ('imname', 'idlocate'))
+        names = gallery['imname']
+        ids = [test_ids.get(n) for n in names]
+        if None in ids:
+            bad = names[ids.index(None)]
+            raise ValueError(f'{path}: gallery of query {k} names {bad}, '
+                             'which is not a test image of pool.mat')
+        for name, loc in zip(names, gallery['idlocate']):
+            if loc.size:
+                assign(name, _box(loc), pid, path)
+        return ids
+
+    num_train_ids = len(train)
     queries: List[dict] = []
     query_keys: List[Tuple[str, tuple]] = []
     galleries: Dict[str, List[List[int]]] = {}
     for path in test_mats:
         key = osp.splitext(osp.basename(path))[0]
-        protoc = load_mat(path, key, ('Query', 'Gallery'))
         lists = []
-        for k, item in enumerate(protoc.reshape(-1)):
-            q = item['Query'].reshape(-1)[0]
-            name, box = _str(q['imname']), _box(q['idlocate'])
-            pid = _pid(_str(q['idname']), num_train_ids + k + 1)
-            qkey = (name, tuple(np.round(box, 1)))
+        for k, item in enumerate(MatFile(path).iter_struct(key)):
+            struct_fields(item, path, key, ('Query', 'Gallery'))
+            name, box, idname = _query(item['Query'], path,
+                                       f'{key} query {k}')
+            pid = _pid(idname, num_train_ids + k + 1)
             if path == test_mats[0]:
+                if name not in test_ids:
+                    raise ValueError(f'{path}: query {k} image {name} is '
+                                     'not a test image of pool.mat')
                 assign(name, box, pid, path)
-                qbox = builders['test'].clip_box(where[name][1], box)
+                qbox = builders['test'].clip_box(test_ids[name], box)
                 queries.append(
-                    dict(image_id=where[name][1], bbox=qbox, person_id=pid))
-                query_keys.append(qkey)
-            elif k >= len(query_keys) or query_keys[k] != qkey:
+                    dict(image_id=test_ids[name], bbox=qbox, person_id=pid))
+                query_keys.append(_qkey(name, box))
+            elif k >= len(query_keys) or query_keys[k] != _qkey(name, box):
                 raise ValueError(f'{path}: query {k} differs from '
                                  f'{test_mats[0]}')
-            gallery = []
-            for g in item['Gallery'].reshape(-1):
-                gname = _str(g['imname'])
-                gbox = _box(g['idlocate'])
-                if gbox is not None:
-                    assign(gname, gbox, pid, path)
-                gallery.append(where[gname][1])
-            lists.append(gallery)
+            lists.append(gallery_ids(item['Gallery'], pid, path, k))
+        if len(lists) != len(query_keys):
+            raise ValueError(f'{path}: {len(lists)} queries, '
+                             f'{test_mats[0]} has {len(query_keys)}')
         galleries[key[len('TestG'):]] = lists
 
-    subsets = {}
+    subsets: Dict[str, List[int]] = {}
+    subset_stats: Dict[str, dict] = {}
     lookup = {qk: k for k, qk in enumerate(query_keys)}
-    for path in sorted(glob.glob(osp.join(ann_dir, 'test', 'subset',
-                                          '*.mat'))):
-        stem = osp.splitext(osp.basename(path))[0]
-        mat = loadmat(path)
-        keys = [k for k in mat if not k.startswith('__')]
-        if len(keys) != 1 or 'Query' not in _fields(mat[keys[0]]):
-            raise KeyError(f'{path}: expected one struct with a Query field, '
-                           f'found keys {keys}')
-        picked = []
-        for item in mat[keys[0]].reshape(-1):
-            q = item['Query'].reshape(-1)[0]
-            qkey = (_str(q['imname']), tuple(np.round(_box(q['idlocate']), 1)))
-            if qkey not in lookup:
-                raise ValueError(f'{path}: query {qkey} is not a test query')
-            picked.append(lookup[qkey])
-        subsets[SUBSET_NAMES.get(stem.lower(), stem.lower())] = picked
+    for file_name, key, subset in SUBSETS:
+        path = osp.join(ann_dir, 'test', 'subset', file_name)
+        if not osp.isfile(path):
+            continue
+        picked, differ = [], 0
+        for n, item in enumerate(MatFile(path).iter_struct(key)):
+            struct_fields(item, path, key, ('Query', 'Gallery'))
+            name, box, _ = _query(item['Query'], path, f'{key} entry {n}')
+            k = lookup.get(_qkey(name, box))
+            if k is None:
+                raise ValueError(f'{path}: {key} entry {n} ({name}, box '
+                                 f'{box.tolist()}) is not a TestG query')
+            picked.append(k)
+            ids = gallery_ids(item['Gallery'], queries[k]['person_id'], path,
+                              n)
+            same = galleries.get(str(len(ids)))
+            differ += same is None or same[k] != ids
+        subsets[subset] = picked
+        subset_stats[subset] = dict(queries=len(picked), galleries_differ=differ)
 
     builders['test'].protocol = dict(
         queries=queries, galleries=galleries, subsets=subsets)
@@ -239,10 +295,13 @@ def convert_cuhk_sysu(root: str, out_dir: Optional[str] = None,
     for split, builder in builders.items():
         builder.dump(osp.join(out_dir, f'{split}.json'))
         stats[split] = builder.stats()
+    stats['test'].update(
+        gallery_sizes=sorted(map(int, galleries)), subsets=subset_stats)
     if verbose:
         print(format_summary('CUHK-SYSU', stats))
-        print(f'gallery sizes: {sorted(map(int, galleries))}; '
-              f'subsets: { {k: len(v) for k, v in subsets.items()} }')
+        print(f'gallery sizes: {stats["test"]["gallery_sizes"]}; subsets '
+              '(queries, galleries differing from the TestG list of their '
+              f'size): {subset_stats}')
     return stats
 
 

@@ -7,6 +7,12 @@ Usage::
     # a miniature CUHK-SYSU / PRW release, for the converters
     python tools/dataset_converters/make_synthetic.py /tmp/cuhk --format cuhk_sysu
     python tools/dataset_converters/make_synthetic.py /tmp/prw --format prw
+    # a full-size CUHK-SYSU annotation stand-in (blank images), for timing
+    python tools/dataset_converters/make_synthetic.py /tmp/cuhk_full \
+        --format cuhk_sysu --no-render --image-size 96 64 \
+        --train-images 11206 --test-images 6978 --train-ids 5532 \
+        --test-ids 2900 --max-labelled 2 --max-unlabelled 6 \
+        --gallery-sizes 50 100 500 1000 2000 4000
 """
 import argparse
 import time
@@ -40,7 +46,21 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--cameras', type=int, default=d['num_cameras'])
     parser.add_argument(
         '--gallery-sizes', type=int, nargs='+', default=d['gallery_sizes'])
-    return parser.parse_args()
+    parser.add_argument(
+        '--max-labelled', type=int, default=3,
+        help='labelled persons per image at most')
+    parser.add_argument(
+        '--max-unlabelled', type=int, default=2,
+        help='unlabelled persons per image at most')
+    parser.add_argument(
+        '--no-render', action='store_true',
+        help='release formats only: blank images, annotations only')
+    args = parser.parse_args()
+    if args.format == 'mmps' and (args.no_render or args.max_labelled != 3
+                                  or args.max_unlabelled != 2):
+        parser.error('--no-render and --max-* apply to --format cuhk_sysu '
+                     'and prw only')
+    return args
 
 
 def main() -> None:
@@ -59,7 +79,11 @@ def main() -> None:
         paths = make_synthetic_dataset(args.out_dir, **cfg)
         print(f'wrote {paths["train"]} and {paths["test"]}')
     else:
-        scenes = build_synthetic_scenes(**cfg)
+        scenes = build_synthetic_scenes(
+            **cfg,
+            max_labelled=args.max_labelled,
+            max_unlabelled=args.max_unlabelled,
+            render=not args.no_render)
         writer = (write_cuhk_sysu_release
                   if args.format == 'cuhk_sysu' else write_prw_release)
         manifest = writer(scenes, args.out_dir)

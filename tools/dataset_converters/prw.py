@@ -24,10 +24,10 @@ import time
 from typing import Dict, Optional
 
 import numpy as np
-from PIL import Image
 from scipy.io import loadmat
 
-from mmps.datasets.schema_builder import SchemaBuilder, format_summary
+from mmps.datasets.schema_builder import (SchemaBuilder, format_summary,
+                                          image_size)
 
 BOX_KEYS = ('box_new', 'anno_file', 'anno_previous')
 FRAME_RE = re.compile(r'^c(\d+)s(\d+)_')
@@ -102,8 +102,7 @@ def convert_prw(root: str, out_dir: Optional[str] = None,
         builder = SchemaBuilder('prw', split)
         for frame in frames:
             path = require(osp.join(frame_dir, frame), f'frame {frame}')
-            with Image.open(path) as im:
-                width, height = im.size
+            width, height = image_size(path)
             image_id = builder.add_image(frame, width, height,
                                          camera_of(frame))
             rows = load_frame_boxes(

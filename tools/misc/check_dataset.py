@@ -2,6 +2,9 @@
 
 Reports every violation with the file and the offending index, e.g.
 ``test.json: annotations[12]: box [..] outside the 240x160 image``.
+Besides ids, boxes and the protocol it checks each box's ``mask_source``
+(``'annotated'`` needs a segmentation) and the segmentation format
+(polygons of >= 3 points, or an RLE of the image size).
 
 Usage::
 
@@ -13,7 +16,9 @@ import json
 import os.path as osp
 import sys
 from collections import Counter
-from typing import Dict, List, Optional, Set
+from typing import Any, Dict, List, Optional, Set
+
+MASK_SOURCES = ('annotated', 'box')
 
 
 def _check_box(box, width: int, height: int) -> Optional[str]:
@@ -26,6 +31,42 @@ def _check_box(box, width: int, height: int) -> Optional[str]:
     if x < 0 or y < 0 or x + w > width + 1e-3 or y + h > height + 1e-3:
         return f'bbox {box} outside the {width}x{height} image'
     return None
+
+
+def _check_segmentation(seg: Any, width: int, height: int) -> Optional[str]:
+    """Why a segmentation is neither COCO polygons nor an RLE of the
+    image size."""
+    if isinstance(seg, dict):
+        if list(seg.get('size', [])) != [height, width]:
+            return (f'RLE size {seg.get("size")} is not the image size '
+                    f'[{height}, {width}]')
+        if not isinstance(seg.get('counts'), (str, list)):
+            return 'RLE has no counts'
+        return None
+    if not isinstance(seg, list) or not seg:
+        return 'segmentation is neither a polygon list nor an RLE dict'
+    for k, poly in enumerate(seg):
+        if not isinstance(poly, list) or len(poly) < 6 or len(poly) % 2:
+            return (f'segmentation polygon {k} does not have an even number '
+                    '(>= 6) of coordinates')
+    return None
+
+
+def _check_mask(ann: dict, img: dict) -> List[str]:
+    """Problems with ``mask_source`` and ``segmentation`` of one box."""
+    out = []
+    source, seg = ann.get('mask_source'), ann.get('segmentation')
+    if source not in MASK_SOURCES:
+        out.append('missing "mask_source"' if source is None else
+                   f'mask_source {source!r} is not one of {MASK_SOURCES}')
+    elif source == 'annotated' and not seg:
+        out.append("mask_source 'annotated' without a segmentation")
+    if seg:
+        problem = _check_segmentation(seg, img.get('width', 0),
+                                      img.get('height', 0))
+        if problem:
+            out.append(problem)
+    return out
 
 
 def check_dataset(ann_file: str, img_dir: Optional[str] = None) -> List[str]:
@@ -81,6 +122,8 @@ def check_dataset(ann_file: str, img_dir: Optional[str] = None) -> List[str]:
         problem = _check_box(ann.get('bbox'), img.get('width', 0),
                              img.get('height', 0))
         if problem:
+            report(where, problem)
+        for problem in _check_mask(ann, img):
             report(where, problem)
         pid = ann.get('person_id')
         if not isinstance(pid, int) or pid < -1:

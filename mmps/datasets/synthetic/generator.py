@@ -42,14 +42,15 @@ class SyntheticScenes:
     ``images`` holds (H, W, 3) uint8 RGB arrays aligned with ``plans`` (one
     shared black image when pixels were not rendered). ``queries`` are
     (plan index, person index in that plan) pairs, one per test identity;
-    ``galleries`` maps a gallery size to one list of plan indices per query.
+    ``galleries`` maps a gallery size to one int64 array of plan indices
+    per query.
     """
     plans: List[ScenePlan]
     images: List[np.ndarray]
     train_ids: List[int]
     test_ids: List[int]
     queries: List[Tuple[int, int]]
-    galleries: Dict[int, List[List[int]]]
+    galleries: Dict[int, List[np.ndarray]]
     image_size: Tuple[int, int]
 
 
@@ -107,9 +108,10 @@ def build_synthetic_scenes(seed: int = 0,
     else:
         blank = np.zeros((*image_size, 3), np.uint8)
         images = [blank] * len(plans)
-    test_plans = [p.index for p in plans if p.split == 'test']
+    test_plans = np.asarray([p.index for p in plans if p.split == 'test'],
+                            dtype=np.int64)
     holders: Dict[int, List[Tuple[int, int]]] = {}
-    for i in test_plans:
+    for i in test_plans.tolist():
         for j, person in enumerate(plans[i].persons):
             holders.setdefault(person.person_id, []).append((i, j))
     queries = [
@@ -120,14 +122,14 @@ def build_synthetic_scenes(seed: int = 0,
         lists = []
         for (qi, qj) in queries:
             pid = plans[qi].persons[qj].person_id
-            pos = sorted({i for i, _ in holders[pid]} - {qi})
-            pos_set = set(pos) | {qi}
-            neg = [i for i in test_plans if i not in pos_set]
+            pos = np.asarray(
+                sorted({i for i, _ in holders[pid]} - {qi}), dtype=np.int64)
+            neg = test_plans[~np.isin(test_plans, np.append(pos, qi))]
             rng.shuffle(pos)
             rng.shuffle(neg)
-            chosen = (pos + neg)[:size]
+            chosen = np.concatenate([pos, neg])[:size]
             rng.shuffle(chosen)
-            lists.append([int(i) for i in chosen])
+            lists.append(chosen)
         galleries[int(size)] = lists
     return SyntheticScenes(plans, images, train_ids, test_ids, queries,
                            galleries, tuple(image_size))
@@ -140,7 +142,12 @@ def image_file_name(plan: ScenePlan) -> str:
 
 def scenes_to_schema(scenes: SyntheticScenes, split: str,
                      with_masks: bool = True) -> dict:
-    """The mmps-schema dict of one split; image ids are plan indices + 1."""
+    """The mmps-schema dict of one split; image ids are plan indices + 1.
+
+    A person gets ``segmentation`` polygons and ``mask_source='annotated'``
+    when masks are written and some of it is visible; otherwise (no masks,
+    not rendered, or fully hidden) ``mask_source='box'``.
+    """
     h, w = scenes.image_size
     images, annotations = [], []
     for plan in scenes.plans:
@@ -167,6 +174,8 @@ def scenes_to_schema(scenes: SyntheticScenes, split: str,
                 polys = mask_to_polygons(person.mask)
                 if polys:
                     ann['segmentation'] = polys
+            ann['mask_source'] = ('annotated'
+                                  if 'segmentation' in ann else 'box')
             annotations.append(ann)
     out = dict(
         info=dict(dataset='synthetic', split=split),
@@ -199,7 +208,7 @@ def scenes_protocol(scenes: SyntheticScenes) -> dict:
     tallest = max(heights) if heights else 0
     low_res = [k for k, hh in enumerate(heights) if hh < 0.6 * tallest]
     galleries = {
-        str(size): [[i + 1 for i in g] for g in lists]
+        str(size): [(g + 1).tolist() for g in lists]
         for size, lists in scenes.galleries.items()
     }
     return dict(

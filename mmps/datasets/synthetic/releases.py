@@ -12,10 +12,11 @@ from typing import Dict, List, Sequence
 import numpy as np
 from scipy.io import savemat
 
+from ..matfile import MatStruct, write_mat
 from .generator import SyntheticScenes, write_image
 
 PRW_BOX_KEYS = ('box_new', 'anno_file', 'anno_previous')
-
+SCENE_FIELDS = ('imname', 'idlocate', 'ishard')
 
 
 def _split_counts(scenes: SyntheticScenes) -> dict:
@@ -27,14 +28,6 @@ def _split_counts(scenes: SyntheticScenes) -> dict:
             s: sum(len(p.persons) for p in scenes.plans if p.split == s)
             for s in splits
         })
-
-def _struct(fields: Sequence[str], rows: List[Sequence]) -> np.ndarray:
-    """A MATLAB 1 x n struct array with object-valued ``fields``."""
-    arr = np.empty((1, len(rows)), dtype=[(f, 'O') for f in fields])
-    for k, row in enumerate(rows):
-        for f, v in zip(fields, row):
-            arr[0, k][f] = v
-    return arr
 
 
 def _cell(items: Sequence) -> np.ndarray:
@@ -51,16 +44,38 @@ def _box(bbox: Sequence[float]) -> np.ndarray:
 
 def write_cuhk_sysu_release(scenes: SyntheticScenes,
                             root: str,
-                            degenerate_every: int = 0) -> dict:
+                            degenerate_every: int = 0,
+                            subset_gallery_size: int = 100) -> dict:
     """Write ``scenes`` as a CUHK-SYSU release under ``root``.
 
-    Layout: ``Image/SSM/s<k>.jpg``, ``annotation/Images.mat`` (``Img``),
-    ``annotation/pool.mat`` (``pool``, test image names),
-    ``annotation/test/train_test/Train.mat`` (``Train``) and
-    ``TestG<size>.mat`` (``TestG<size>``), plus ``Occlusion.mat`` and
-    ``Resolution.mat`` under ``annotation/test/subset``. Identity names are
-    ``p<id>``. Every ``degenerate_every``-th image (0: none) gets one extra
-    box of zero width, which a converter must drop.
+    Layout and MATLAB structure follow the release (its README and the
+    loaders of the public person-search code bases):
+
+    - ``Image/SSM/s<k>.jpg``;
+    - ``annotation/Images.mat``: ``Img``, 1 x n struct (``imname``,
+      ``nAppear``, ``box``), ``box`` a struct (``idlocate`` [x y w h],
+      ``ishard``) per person;
+    - ``annotation/pool.mat``: ``pool``, cell of the test image names;
+    - ``annotation/test/train_test/Train.mat``: ``Train``, cell of 1 x 1
+      structs (``idname``, ``nAppear``, ``scene``), ``scene`` a struct
+      (``imname``, ``idlocate``, ``ishard``) per appearance;
+    - ``annotation/test/train_test/TestG<size>.mat``: ``TestG<size>``,
+      1 x n struct (``Query``, ``Gallery``); ``Query`` a 1 x 1 struct
+      (``imname``, ``idlocate``, ``ishard``, ``idname``), ``Gallery`` a
+      1 x size struct (``imname``, ``idlocate``, ``ishard``) whose
+      ``idlocate`` is empty where the query identity is absent;
+    - ``annotation/test/subset/Occlusion.mat`` (``Occlusion1``: ``Query``,
+      ``Gallery``, ``occlusion``) and ``Resolution.mat`` (``Test_Size``:
+      ``Query``, ``Gallery``), the subset queries with the gallery list of
+      ``subset_gallery_size`` (or the largest size written). What the
+      release stores in ``occlusion`` is undocumented; here it is the
+      hidden fraction of the person.
+
+    Identity names are ``p<id>``. Every ``degenerate_every``-th image (0:
+    none) gets one extra box of zero width, which a converter must drop.
+    Files are written with :func:`mmps.datasets.matfile.write_mat`
+    (compressed, like MATLAB's default), fast enough for full-size
+    stand-ins with TestG50 to TestG4000.
     """
     names = {p.index: f's{p.index + 1}.jpg' for p in scenes.plans}
     for plan, img in zip(scenes.plans, scenes.images):
@@ -68,82 +83,91 @@ def write_cuhk_sysu_release(scenes: SyntheticScenes,
     ann_dir = osp.join(root, 'annotation')
     tt_dir = osp.join(ann_dir, 'test', 'train_test')
     sub_dir = osp.join(ann_dir, 'test', 'subset')
-    for d in (tt_dir, sub_dir):
-        os.makedirs(d, exist_ok=True)
     img_rows, degenerate = [], 0
     for plan in scenes.plans:
-        boxes = [_box(p.bbox) for p in plan.persons]
+        boxes = [(_box(p.bbox), 0.0) for p in plan.persons]
         if degenerate_every and plan.index % degenerate_every == 0:
-            boxes.append(_box([3, 3, 0, 10]))
+            boxes.append((_box([3, 3, 0, 10]), 0.0))
             degenerate += 1
-        idlocate = _struct(['idlocate'], [[b] for b in boxes])
-        img_rows.append([names[plan.index], float(len(boxes)), idlocate])
-    savemat(
+        img_rows.append((names[plan.index], float(len(boxes)),
+                         MatStruct(('idlocate', 'ishard'), boxes)))
+    write_mat(
         osp.join(ann_dir, 'Images.mat'),
-        dict(Img=_struct(['imname', 'nAppear', 'idlocate'], img_rows)))
+        dict(Img=MatStruct(('imname', 'nAppear', 'box'), img_rows)))
     test_plans = [p for p in scenes.plans if p.split == 'test']
-    savemat(
+    write_mat(
         osp.join(ann_dir, 'pool.mat'),
-        dict(pool=_cell([names[p.index] for p in test_plans])))
-    appearances: Dict[int, List[list]] = {}
+        dict(pool=[names[p.index] for p in test_plans]))
+    appearances: Dict[int, List[tuple]] = {}
     for p in scenes.plans:
         if p.split == 'train':
             for q in p.persons:
                 appearances.setdefault(q.person_id, []).append(
-                    [names[p.index], _box(q.bbox), 0.0])
-    train_cells = []
-    for pid in scenes.train_ids:
-        scene_rows = appearances[pid]
-        train_cells.append(
-            _struct(['idname', 'nAppear', 'scene'], [[
-                f'p{pid}',
-                float(len(scene_rows)),
-                _struct(['imname', 'idlocate', 'ishard'], scene_rows)
-            ]]))
-    savemat(osp.join(tt_dir, 'Train.mat'), dict(Train=_cell(train_cells)))
+                    (names[p.index], _box(q.bbox), 0.0))
+    train_cells = [
+        MatStruct(('idname', 'nAppear', 'scene'), [(
+            f'p{pid}', float(len(appearances[pid])),
+            MatStruct(SCENE_FIELDS, appearances[pid]))])
+        for pid in scenes.train_ids
+    ]
+    write_mat(osp.join(tt_dir, 'Train.mat'), dict(Train=train_cells))
 
-    def query_struct(qi: int, qj: int) -> np.ndarray:
-        person = scenes.plans[qi].persons[qj]
-        return _struct(['imname', 'idlocate', 'idname'],
-                       [[names[qi], _box(person.bbox), f'p{person.person_id}']])
+    queries = [
+        MatStruct(SCENE_FIELDS + ('idname', ), [
+            (names[qi], _box(scenes.plans[qi].persons[qj].bbox), 0.0,
+             f'p{scenes.plans[qi].persons[qj].person_id}')
+        ]) for qi, qj in scenes.queries
+    ]
+    absent = {i: (names[i], np.zeros((0, 0)), 0.0) for i in names}
+    boxes_of = {(i, p.person_id): _box(p.bbox)
+                for i, plan in enumerate(scenes.plans)
+                for p in plan.persons if p.person_id >= 0}
+
+    def gallery_struct(k: int, gallery: np.ndarray) -> MatStruct:
+        qi, qj = scenes.queries[k]
+        pid = scenes.plans[qi].persons[qj].person_id
+        rows = [absent[i] for i in gallery.tolist()]
+        for n, i in enumerate(gallery.tolist()):
+            if (i, pid) in boxes_of:
+                rows[n] = (names[i], boxes_of[(i, pid)], 0.0)
+        return MatStruct(SCENE_FIELDS, rows)
 
     manifest_galleries = {}
     for size, lists in scenes.galleries.items():
-        rows = []
-        for (qi, qj), gallery in zip(scenes.queries, lists):
-            pid = scenes.plans[qi].persons[qj].person_id
-            g_rows = []
-            for i in gallery:
-                hit = [p for p in scenes.plans[i].persons if p.person_id == pid]
-                box = _box(hit[0].bbox) if hit else np.zeros((0, 0))
-                g_rows.append([names[i], box, 0.0])
-            rows.append([
-                query_struct(qi, qj),
-                _struct(['imname', 'idlocate', 'ishard'], g_rows)
-            ])
         key = f'TestG{size}'
-        savemat(
+        rows = [(queries[k], gallery_struct(k, g))
+                for k, g in enumerate(lists)]
+        write_mat(
             osp.join(tt_dir, f'{key}.mat'),
-            {key: _struct(['Query', 'Gallery'], rows)})
-        manifest_galleries[size] = [[names[i] for i in g] for g in lists]
-    occluded = [
-        k for k, (qi, qj) in enumerate(scenes.queries)
-        if scenes.plans[qi].persons[qj].visible_fraction < 0.7
-    ]
-    heights = [scenes.plans[qi].persons[qj].bbox[3] for qi, qj in scenes.queries]
-    tallest = max(heights)
-    low_res = [k for k, h in enumerate(heights) if h < 0.6 * tallest]
-    for key, subset in (('Occlusion', occluded), ('Resolution', low_res)):
-        rows = [[query_struct(*scenes.queries[k])] for k in subset]
-        savemat(
-            osp.join(sub_dir, f'{key}.mat'), {key: _struct(['Query'], rows)})
+            {key: MatStruct(('Query', 'Gallery'), rows)})
+        del rows
+        manifest_galleries[size] = [[names[i] for i in g.tolist()]
+                                    for g in lists]
+    persons = [scenes.plans[qi].persons[qj] for qi, qj in scenes.queries]
+    occluded = [k for k, p in enumerate(persons) if p.visible_fraction < 0.7]
+    tallest = max(p.bbox[3] for p in persons)
+    low_res = [k for k, p in enumerate(persons) if p.bbox[3] < 0.6 * tallest]
+    sizes = sorted(scenes.galleries)
+    sub_size = subset_gallery_size if subset_gallery_size in sizes else (
+        sizes[-1])
+    sub_lists = scenes.galleries[sub_size]
+    write_mat(
+        osp.join(sub_dir, 'Occlusion.mat'),
+        dict(Occlusion1=MatStruct(('Query', 'Gallery', 'occlusion'), [
+            (queries[k], gallery_struct(k, sub_lists[k]),
+             round(1.0 - persons[k].visible_fraction, 3)) for k in occluded
+        ])))
+    write_mat(
+        osp.join(sub_dir, 'Resolution.mat'),
+        dict(Test_Size=MatStruct(('Query', 'Gallery'), [
+            (queries[k], gallery_struct(k, sub_lists[k])) for k in low_res
+        ])))
     return dict(
         **_split_counts(scenes),
         num_degenerate=degenerate,
         train_ids=list(scenes.train_ids),
-        queries=[(names[qi], list(scenes.plans[qi].persons[qj].bbox),
-                  scenes.plans[qi].persons[qj].person_id)
-                 for qi, qj in scenes.queries],
+        queries=[(names[qi], list(p.bbox), p.person_id)
+                 for (qi, _), p in zip(scenes.queries, persons)],
         galleries=manifest_galleries,
         subsets=dict(occlusion=occluded, low_resolution=low_res),
         names=names)

@@ -1,5 +1,5 @@
 """Load person-search annotations next to boxes and labels."""
-from typing import List
+from typing import List, Tuple
 
 import cv2
 import numpy as np
@@ -23,9 +23,16 @@ class LoadPersonSearchAnnotations(LoadAnnotations):
       the data info has ``queries`` (test split). They stay in the
       *original* image frame: geometric transforms do not touch them, and
       the model maps them with ``scale_factor``/``flip`` itself.
-    - ``gt_masks`` when ``with_mask=True``: an instance with no (or no
-      valid) mask gets its box as a rectangular polygon, so masks and boxes
-      always have the same length and no instance is silently ignored.
+    - ``gt_masks`` and ``gt_masks_valid`` (N,) bool when
+      ``with_mask=True``: an instance with no (or no valid) mask gets its
+      box as a rectangular polygon, so masks and boxes always have the same
+      length and no instance is silently ignored; ``gt_masks_valid`` is
+      True only for real masks (the instance's ``mask_valid`` and at least
+      one usable polygon), so a mask loss can skip the stand-ins.
+      ``PackPersonSearchInputs`` packs it as ``gt_instances.mask_valid``.
+      Flip and resize keep the order; wrap transforms that drop instances
+      (``RandomCrop``, ``FilterAnnotations``, ...) in
+      ``KeepInstancesAligned``.
 
     Args:
         with_person_id (bool): Load ``gt_instances_ids``. Defaults to True.
@@ -53,8 +60,9 @@ class LoadPersonSearchAnnotations(LoadAnnotations):
         results['query_indices'] = np.asarray(
             [q['query_index'] for q in queries], dtype=np.int64)
 
-    def _instance_polygons(self, inst: dict) -> List[np.ndarray]:
-        """Valid polygons of one instance, or its box as a polygon."""
+    def _instance_polygons(self, inst: dict) -> Tuple[List[np.ndarray], bool]:
+        """Valid polygons of one instance (or its box as a polygon) and
+        whether they are a real mask."""
         seg = inst.get('mask')
         if isinstance(seg, dict):  # RLE -> outer contours
             binary = mask_utils.decode(
@@ -67,17 +75,20 @@ class LoadPersonSearchAnnotations(LoadAnnotations):
             np.asarray(p, dtype=np.float64) for p in (seg or [])
             if len(p) >= 6 and len(p) % 2 == 0
         ]
+        real = bool(polys) and inst.get('mask_valid', 'mask' in inst)
         if not polys:
             x1, y1, x2, y2 = inst['bbox']
             polys = [np.array([x1, y1, x2, y1, x2, y2, x1, y2], np.float64)]
-        return polys
+        return polys, real
 
     def _load_masks(self, results: dict) -> None:
         h, w = results['ori_shape']
-        polys = [
+        loaded = [
             self._instance_polygons(inst)
             for inst in results.get('instances', [])
         ]
+        polys = [p for p, _ in loaded]
+        results['gt_masks_valid'] = np.asarray([r for _, r in loaded], bool)
         if self.poly2mask:
             results['gt_masks'] = BitmapMasks(
                 [self._poly2mask(p, h, w) for p in polys], h, w)

@@ -139,19 +139,9 @@ class BUFFRoIHead(PersonSearchRoIHead):
         assert len(rpn_results_list) == len(batch_data_samples)
         batch_gt_instances, batch_gt_instances_ignore, _ = \
             unpack_gt_instances(batch_data_samples)
-        det_feat = x[self.det_in_index]
-        sampling_results = []
-        for i, rpn_results in enumerate(rpn_results_list):
-            rpn_results.priors = rpn_results.pop('bboxes')
-            assign_result = self.bbox_assigner.assign(
-                rpn_results, batch_gt_instances[i],
-                batch_gt_instances_ignore[i])
-            sampling_results.append(
-                self.bbox_sampler.sample(
-                    assign_result,
-                    rpn_results,
-                    batch_gt_instances[i],
-                    feats=[det_feat[i][None]]))
+        sampling_results = self.assign_and_sample(
+            (x[self.det_in_index], ), rpn_results_list, batch_gt_instances,
+            batch_gt_instances_ignore)
 
         losses = dict()
         losses.update(self.bbox_loss(x, sampling_results)['loss_bbox'])
@@ -170,26 +160,20 @@ class BUFFRoIHead(PersonSearchRoIHead):
         losses.update(self.reid_head.loss(reid_feats, person_ids.long()))
         return losses
 
-    def embed_boxes(self, x: Tuple[Tensor],
-                    boxes_list: List[Tensor]) -> List[Tensor]:
-        """Embed boxes given in the network input frame.
+    def embed_rois(self, x: Tuple[Tensor], rois: Tensor) -> Tensor:
+        """Embed at least one RoI through the foreground-aware, fused re-ID
+        path (the same one the identity loss trains).
 
         Args:
             x (tuple[Tensor]): Backbone levels, each (B, C_l, H_l, W_l).
-            boxes_list (list[Tensor]): One (M_i, 4) x1y1x2y2 tensor per
-                image of the batch (M_i may be 0).
+            rois (Tensor): (K, 5) ``[batch_index, x1, y1, x2, y2]``, K > 0,
+                in the network input frame.
 
         Returns:
-            list[Tensor]: L2-normalised embeddings, one (M_i, D) tensor per
-            image, in the order of the boxes.
+            Tensor: L2-normalised embeddings, shape (K, D).
         """
-        rois = bbox2roi(boxes_list)
-        if rois.shape[0] == 0:
-            embeddings = rois.new_zeros(0, self.reid_head.embed_dim)
-        else:
-            seg_logits = (
-                self.seg_head(x[self.seg_in_index])
-                if self.fam_in_indices else None)
-            embeddings = self.reid_head(
-                self._reid_forward(self._reid_maps(x, seg_logits), rois))
-        return list(embeddings.split([len(b) for b in boxes_list]))
+        seg_logits = (
+            self.seg_head(x[self.seg_in_index])
+            if self.fam_in_indices else None)
+        return self.reid_head(
+            self._reid_forward(self._reid_maps(x, seg_logits), rois))

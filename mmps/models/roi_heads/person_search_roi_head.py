@@ -62,19 +62,9 @@ class PersonSearchRoIHead(StandardRoIHead):
         assert len(rpn_results_list) == len(batch_data_samples)
         batch_gt_instances, batch_gt_instances_ignore, _ = \
             unpack_gt_instances(batch_data_samples)
-        sampling_results = []
-        for i, rpn_results in enumerate(rpn_results_list):
-            rpn_results.priors = rpn_results.pop('bboxes')
-            assign_result = self.bbox_assigner.assign(
-                rpn_results, batch_gt_instances[i],
-                batch_gt_instances_ignore[i])
-            sampling_results.append(
-                self.bbox_sampler.sample(
-                    assign_result,
-                    rpn_results,
-                    batch_gt_instances[i],
-                    feats=[lvl_feat[i][None] for lvl_feat in x]))
-
+        sampling_results = self.assign_and_sample(x, rpn_results_list,
+                                                  batch_gt_instances,
+                                                  batch_gt_instances_ignore)
         losses = dict()
         bbox_results = self.bbox_loss(x, sampling_results)
         losses.update(bbox_results['loss_bbox'])
@@ -87,6 +77,38 @@ class PersonSearchRoIHead(StandardRoIHead):
                                           batch_gt_instances)
             losses.update(mask_results['loss_mask'])
         return losses
+
+    def assign_and_sample(
+            self, feats: Tuple[Tensor], rpn_results_list: InstanceList,
+            batch_gt_instances: InstanceList,
+            batch_gt_instances_ignore: InstanceList) -> List[SamplingResult]:
+        """Assign the proposals of each image to its ground truth and sample
+        them (positives first), as :class:`StandardRoIHead` does.
+
+        Args:
+            feats (tuple[Tensor]): The maps the sampler may read (e.g. for
+                OHEM), each (B, C, H, W).
+            rpn_results_list (list[InstanceData]): Proposals per image; their
+                ``bboxes`` are moved to ``priors``.
+            batch_gt_instances (list[InstanceData]): Ground truth per image.
+            batch_gt_instances_ignore (list[InstanceData]): Ignored boxes.
+
+        Returns:
+            list[SamplingResult]: One per image.
+        """
+        sampling_results = []
+        for i, rpn_results in enumerate(rpn_results_list):
+            rpn_results.priors = rpn_results.pop('bboxes')
+            assign_result = self.bbox_assigner.assign(
+                rpn_results, batch_gt_instances[i],
+                batch_gt_instances_ignore[i])
+            sampling_results.append(
+                self.bbox_sampler.sample(
+                    assign_result,
+                    rpn_results,
+                    batch_gt_instances[i],
+                    feats=[feat[i][None] for feat in feats]))
+        return sampling_results
 
     def reid_loss(self, bbox_feats: Tensor,
                   sampling_results: List[SamplingResult],
@@ -133,12 +155,25 @@ class PersonSearchRoIHead(StandardRoIHead):
         if rois.shape[0] == 0:
             embeddings = rois.new_zeros(0, self.reid_head.embed_dim)
         else:
-            feats = self.bbox_roi_extractor(
-                x[:self.bbox_roi_extractor.num_inputs], rois)
-            if self.with_shared_head:
-                feats = self.shared_head(feats)
-            embeddings = self.reid_head(feats)
+            embeddings = self.embed_rois(x, rois)
         return list(embeddings.split([len(b) for b in boxes_list]))
+
+    def embed_rois(self, x: Tuple[Tensor], rois: Tensor) -> Tensor:
+        """Embed at least one RoI: the re-ID path that subclasses change.
+
+        Args:
+            x (tuple[Tensor]): Feature maps, each (B, C, H, W).
+            rois (Tensor): (K, 5) ``[batch_index, x1, y1, x2, y2]``, K > 0,
+                in the network input frame.
+
+        Returns:
+            Tensor: L2-normalised embeddings, shape (K, D).
+        """
+        feats = self.bbox_roi_extractor(
+            x[:self.bbox_roi_extractor.num_inputs], rois)
+        if self.with_shared_head:
+            feats = self.shared_head(feats)
+        return self.reid_head(feats)
 
     def predict(self,
                 x: Tuple[Tensor],

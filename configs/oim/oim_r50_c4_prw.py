@@ -1,5 +1,5 @@
 # OIM baseline (Xiao et al., CVPR 2017) on PRW with the SeqNet-era recipe
-# (the CUHK-SYSU schedule). The lookup-table size (482
+# (the CUHK-SYSU schedule). The lookup-table size (483
 # identities) comes from the training dataset: training tools call
 # mmps.models.fill_num_person_ids(cfg).
 _base_ = [

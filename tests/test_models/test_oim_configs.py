@@ -57,3 +57,19 @@ def test_fill_num_person_ids_leaves_other_models_alone():
                       train_dataloader=dict(dataset=dict(type='NoSuchDataset'))))
     assert fill_num_person_ids(cfg) is None
     assert cfg.model.to_dict() == dict(type='RetinaNet', bbox_head=dict(num_classes=1))
+
+
+def test_oim_freezes_conv1_and_every_batchnorm():
+    """OIM: conv1 and its BN are fixed; the other BNs are frozen affine
+    layers (fixed statistics and parameters); every other conv trains."""
+    cfg = Config.fromfile(REPO / 'configs/_base_/models/oim_r50_c4.py')
+    fill_num_person_ids(cfg, 3)
+    model = MODELS.build(cfg.model)
+    model.train()
+    backbone = model.backbone
+    assert not backbone.conv1.weight.requires_grad
+    assert backbone.layer1[0].conv1.weight.requires_grad
+    assert model.roi_head.shared_head.layer4[0].conv1.weight.requires_grad
+    norms = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    assert norms and all(not m.training for m in norms)
+    assert all(not p.requires_grad for m in norms for p in m.parameters())

@@ -14,6 +14,7 @@ import argparse
 import os.path as osp
 import sys
 import time
+from typing import Optional, Sequence
 
 import numpy as np
 from mmengine.config import Config
@@ -48,33 +49,40 @@ def chance_level(records: list, protocol, seed: int = 0) -> dict:
     return summarize(evaluate_results(shuffled, protocol), protocol)
 
 
-def main() -> None:
-    args = parse_args()
-    started = time.time()
+def run_demo(config: str = DEMO_CONFIG,
+             work_dir: str = 'work_dirs/demo',
+             data_root: str = 'data/synthetic',
+             epochs: Optional[int] = None,
+             queries: Sequence[int] = (0, 1, 2, 3)) -> dict:
+    """Run the four steps; return the model's and the chance level's metrics
+    (``mAP``, ``top1``, ...), the number of queries and the picture path."""
     from mmps.datasets import ensure_synthetic_dataset
     from mmps.evaluation.functional import load_protocol, load_results
     from mmps.models import fill_num_person_ids
 
-    print(f'[1/4] synthetic dataset in {args.data_root}', flush=True)
-    ensure_synthetic_dataset(args.data_root)
+    print(f'[1/4] synthetic dataset in {data_root}', flush=True)
+    ensure_synthetic_dataset(data_root)
 
-    cfg = Config.fromfile(args.config)
-    cfg.work_dir = args.work_dir
-    data_root = args.data_root.rstrip('/') + '/'
+    cfg = Config.fromfile(config)
+    cfg.work_dir = work_dir
+    data_root = data_root.rstrip('/') + '/'
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         cfg[loader].dataset.data_root = data_root
     ann_file = osp.join(data_root, 'annotations', 'test.json')
-    results_file = osp.join(args.work_dir, 'results.pkl')
+    results_file = osp.join(work_dir, 'results.pkl')
     for evaluator in ('val_evaluator', 'test_evaluator'):
         cfg[evaluator].ann_file = ann_file
     cfg.test_evaluator.outfile_path = results_file
-    if args.epochs is not None:
-        cfg.train_cfg.max_epochs = args.epochs
-    # the demo evaluates once, after training (step 3)
-    cfg.train_cfg.val_interval = cfg.train_cfg.max_epochs + 1
+    if epochs is not None:
+        cfg.train_cfg.max_epochs = epochs
+    cfg.randomness = dict(seed=0)  # the same figures run after run (CPU)
+    # keep the last checkpoint only (tools/search_demo.py reads it)
+    cfg.default_hooks.checkpoint.max_keep_ckpts = 1
+    # the demo evaluates once, after training (step 3): no validation epochs
+    cfg.train_cfg.val_begin = cfg.train_cfg.max_epochs + 1
     num_ids = fill_num_person_ids(cfg)
 
-    print(f'[2/4] training {osp.basename(args.config)} on CPU '
+    print(f'[2/4] training {osp.basename(config)} on CPU '
           f'({num_ids} labelled identities); progress below', flush=True)
     runner = Runner.from_cfg(cfg)
     runner.train()
@@ -85,20 +93,33 @@ def main() -> None:
     chance = chance_level(load_results(results_file), protocol)
 
     print('[4/4] drawing ranked gallery hits', flush=True)
-    picture = osp.join(args.work_dir, 'search_results.png')
+    picture = osp.join(work_dir, 'search_results.png')
     sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis_tools'))
     import vis_search_results
     vis_search_results.main([
         ann_file, results_file, '--img-prefix', osp.join(data_root, 'images'),
-        '--queries', *map(str, args.queries), '--topk', '5', '--out', picture
+        '--queries', *map(str, queries), '--topk', '5', '--out', picture
     ])
+    return dict(
+        model=metrics,
+        chance=chance,
+        num_queries=len(protocol.query_imgs),
+        picture=picture,
+        results=results_file)
 
+
+def main() -> None:
+    args = parse_args()
+    started = time.time()
+    outcome = run_demo(args.config, args.work_dir, args.data_root,
+                       args.epochs, args.queries)
+    model, chance = outcome['model'], outcome['chance']
     print('\nperson search on the synthetic test split '
-          f'({len(protocol.query_imgs)} queries, gallery: all other test images)')
+          f'({outcome["num_queries"]} queries, gallery: all other test images)')
     print(f'{"":>10} {"mAP":>7} {"top-1":>7}')
-    print(f'{"model":>10} {100 * metrics["mAP"]:6.1f}% {100 * metrics["top1"]:6.1f}%')
+    print(f'{"model":>10} {100 * model["mAP"]:6.1f}% {100 * model["top1"]:6.1f}%')
     print(f'{"chance":>10} {100 * chance["mAP"]:6.1f}% {100 * chance["top1"]:6.1f}%')
-    print(f'ranked hits: {picture}\nresults: {results_file}\n'
+    print(f'ranked hits: {outcome["picture"]}\nresults: {outcome["results"]}\n'
           f'total time: {(time.time() - started) / 60:.1f} min')
 
 

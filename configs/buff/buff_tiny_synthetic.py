@@ -2,11 +2,11 @@
 # architecture of _base_/models/buff_r50_buff.py shrunk to ResNet-18
 # (conv1..conv4 backbone, BasicBlock transforms, conv5 re-ID head), trained
 # from scratch, with smaller RoIs (conv4 8x4, conv3 16x8, conv2/conv1 32x16)
-# and a 64-d detection head. Not a paper setting: the schedule is the tiny
-# OIM one (configs/oim/oim_tiny_synthetic.py).
+# and a 64-d detection head. Not a paper setting; the schedule is the one
+# of the tiny OIM config (_base_/schedules/schedule_tiny_sgd_12e.py).
 _base_ = [
     '../_base_/models/buff_r50_buff.py', '../_base_/datasets/synthetic.py',
-    '../_base_/default_runtime.py'
+    '../_base_/default_runtime.py', '../_base_/schedules/schedule_tiny_sgd_12e.py'
 ]
 
 model = dict(
@@ -38,30 +38,4 @@ model = dict(
         rpn=dict(nms_pre=1000),
         rcnn=dict(score_thr=0.05, max_per_img=50)))
 
-# short schedule: SGD with warm-up, one decay (the tiny OIM schedule)
-max_epochs = 12
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=1e-4),
-    clip_grad=dict(max_norm=10.0, norm_type=2))
-param_scheduler = [
-    dict(
-        type='LinearLR',
-        start_factor=0.01,
-        by_epoch=True,
-        begin=0,
-        end=1,
-        convert_to_iter_based=True),
-    dict(
-        type='MultiStepLR',
-        by_epoch=True,
-        begin=0,
-        end=max_epochs,
-        milestones=[9],
-        gamma=0.1)
-]
-train_cfg = dict(
-    type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=4)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
 default_hooks = dict(logger=dict(interval=10))

@@ -10,7 +10,9 @@ hits (red boxes, titled with rank and cosine similarity) side by side::
 ``--index PATH`` replaces ``--gallery``: it searches an index saved earlier
 with ``--save-index`` (by the same model) instead of indexing a folder.
 User errors (bad box, missing or unreadable image, empty folder, index of
-another model, topk < 1) end with a one-line message and exit status 1.
+another model) end with a one-line message and exit status 1; bad arguments
+(topk < 1, ``--save-index`` with ``--index``) with argparse's usage message
+and exit status 2.
 """
 import argparse
 import sys
@@ -51,7 +53,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--checkpoint', required=True, help='model checkpoint')
     parser.add_argument('--out', default='search_result.png',
                         help='picture to write (PNG)')
-    parser.add_argument('--topk', type=int, default=5)
+    parser.add_argument('--topk', type=positive_int, default=5,
+                        help='gallery hits to list and draw')
     parser.add_argument('--score-thr', type=float, default=0.5,
                         help='ignore gallery detections scoring below it')
     parser.add_argument('--device', default='cpu')
@@ -62,7 +65,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='height of each drawn image in pixels')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config entries, key=value pairs')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.index is not None and args.save_index is not None:
+        parser.error('--save-index needs --gallery: with --index the gallery '
+                     'is already indexed')
+    return args
 
 
 def draw_panel(image: np.ndarray, box: np.ndarray, color: tuple,
@@ -136,8 +143,6 @@ def print_hits(hits: List[SearchHit]) -> None:
 def run(args: argparse.Namespace) -> None:
     """Search, print and draw; user errors raise ValueError or OSError,
     before any long computation where possible."""
-    if args.topk < 1:
-        raise ValueError(f'--topk must be >= 1, got {args.topk}')
     if not cv2.haveImageWriter(args.out):
         raise ValueError(f'cannot write a picture to {args.out}: use an image '
                          'extension, e.g. .png')

@@ -89,7 +89,10 @@ class GalleryIndex:
 
         Raises:
             FileNotFoundError: ``path`` does not exist.
-            ValueError: ``path`` is no gallery index.
+            ValueError: ``path`` is no gallery index, or its arrays
+                disagree (``counts`` not one non-negative count per name,
+                or not summing to the rows of ``bboxes``, ``scores`` and
+                ``embeddings``).
         """
         if not osp.isfile(path):
             raise FileNotFoundError(f'gallery index {path} not found')
@@ -100,7 +103,22 @@ class GalleryIndex:
             raise ValueError(
                 f'{path} is no gallery index (an .npz with '
                 f'{", ".join(INDEX_KEYS)}): {err}') from err
-        splits = np.cumsum(arrays['counts'])[:-1]
+        counts = arrays['counts']
+        if (counts.ndim != 1 or len(counts) != len(arrays['names'])
+                or not np.issubdtype(counts.dtype, np.integer)
+                or (counts < 0).any()):
+            raise ValueError(
+                f'gallery index {path} is inconsistent: counts must hold one '
+                f'non-negative integer per image name ({len(arrays["names"])}'
+                f' names), got {counts.dtype} array of shape {counts.shape}')
+        rows = {key: len(arrays[key])
+                for key in ('bboxes', 'scores', 'embeddings')}
+        if set(rows.values()) != {int(counts.sum())}:
+            raise ValueError(
+                f'gallery index {path} is inconsistent: counts sum to '
+                f'{int(counts.sum())} detections but the file holds '
+                + ', '.join(f'{n} {key}' for key, n in rows.items()))
+        splits = np.cumsum(counts)[:-1]
         return cls(arrays['names'].tolist(),
                    np.split(arrays['bboxes'], splits),
                    np.split(arrays['scores'], splits),

@@ -53,8 +53,8 @@ def index_gallery(searcher: nn.Module,
     try:
         for start in range(0, len(items), batch_size):
             ids = range(start, min(start + batch_size, len(items)))
-            images = [read_image(items[i], names[i]) for i in ids]
-            entries += _predict_gallery(searcher, pipeline, images, ids)
+            batch = [read_image(items[i], names[i]) for i in ids]
+            entries += _predict_gallery(searcher, pipeline, batch, ids)
             if bar is not None:
                 bar.update(len(ids))
     finally:

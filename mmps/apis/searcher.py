@@ -12,6 +12,7 @@ from mmengine.runner import load_checkpoint
 
 from ..models.losses import OIMLoss
 from ..models.utils import fill_num_person_ids
+from ..models.utils.num_person_ids import _has_unfilled
 
 HOW_TO_SET = ("set it with cfg_options, e.g. {'model.roi_head.reid_head."
               "loss_reid.num_person_ids': K}")
@@ -40,7 +41,9 @@ def _num_person_ids_from_checkpoint(cfg: Config, model: nn.Module,
     size that the OIM losses of ``model`` took from ``checkpoint``.
 
     Raises:
-        ValueError: An OIM loss got no table from the checkpoint.
+        ValueError: An OIM loss got no table from the checkpoint, or the
+            OIM losses' tables differ in size while the config leaves some
+            ``num_person_ids`` None (which size it takes is then unknown).
     """
     sizes = {m.num_person_ids for m in model.modules() if isinstance(m, OIMLoss)}
     if 0 in sizes:
@@ -48,6 +51,12 @@ def _num_person_ids_from_checkpoint(cfg: Config, model: nn.Module,
             f'checkpoint {checkpoint} holds no OIM lookup table for a loss '
             'whose num_person_ids (table size) the config leaves None; '
             f'{HOW_TO_SET}')
+    if len(sizes) > 1 and _has_unfilled(cfg.model):
+        raise ValueError(
+            f'checkpoint {checkpoint} holds OIM lookup tables of several '
+            f'sizes {sorted(sizes)}, so the num_person_ids that the config '
+            'leaves None cannot be filled from it; set each OIM loss\'s '
+            'num_person_ids in the config (cfg_options)')
     if len(sizes) == 1:
         fill_num_person_ids(cfg, sizes.pop())
 

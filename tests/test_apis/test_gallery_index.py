@@ -56,3 +56,23 @@ def test_inconsistent_lists_are_refused():
     with pytest.raises(ValueError, match='one D'):
         GalleryIndex(['a', 'b'], [np.zeros((1, 4))] * 2, [np.zeros(1)] * 2,
                      [np.zeros((1, 4)), np.zeros((1, 5))])
+
+
+@pytest.mark.parametrize('change, message', [
+    (dict(counts=np.asarray([3, 0, 1])), 'counts sum to 4 detections but '
+     'the file holds 5 bboxes, 5 scores, 5 embeddings'),
+    (dict(scores=np.zeros(4, np.float32)), 'counts sum to 5 detections but '
+     'the file holds 5 bboxes, 4 scores, 5 embeddings'),
+    (dict(counts=np.asarray([3, 2])), 'one non-negative integer per image'),
+    (dict(counts=np.asarray([4, -1, 2])), 'one non-negative integer'),
+])
+def test_load_inconsistent_file(tmp_path, change, message):
+    path = str(tmp_path / 'gallery.npz')
+    make_index().save(path)
+    with np.load(path) as archive:
+        arrays = dict(archive)
+    arrays.update(change)
+    np.savez(path, **arrays)
+    with pytest.raises(ValueError, match='inconsistent') as err:
+        GalleryIndex.load(path)
+    assert message in str(err.value)

@@ -53,7 +53,6 @@ def test_demo_draws_query_and_topk(checkpoint, gallery_dir, tmp_path,
 
 @pytest.mark.parametrize('extra, message', [
     (['--gallery', 'EMPTY'], 'holds no image file'),
-    (['--gallery', 'GALLERY', '--topk', '0'], '--topk must be >= 1, got 0'),
     (['--gallery', 'GALLERY', '--out', 'r.xyz'], 'use an image extension'),
     (['--index', 'absent.npz'], 'gallery index absent.npz not found'),
 ])
@@ -69,6 +68,19 @@ def test_user_errors_give_one_line_and_status_1(checkpoint, gallery_dir,
     assert len(err) == 1 and err[0].startswith('search_demo: error: ')
     assert message in err[0]
     assert not (tmp_path / 'r.png').exists()
+
+
+@pytest.mark.parametrize('extra, message', [
+    (['--gallery', 'G', '--topk', '0'], '--topk: must be >= 1, got 0'),
+    (['--index', 'g.npz', '--save-index', 'h.npz'],
+     '--save-index needs --gallery'),
+])
+def test_bad_arguments_are_parser_errors(capsys, extra, message):
+    with pytest.raises(SystemExit) as exit_info:
+        demo['parse_args'](['q.png', '--box', '1', '2', '3', '4', '--config',
+                            'c.py', '--checkpoint', 'c.pth', *extra])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
 
 
 def test_cli_bad_box_exits_nonzero_without_traceback(checkpoint, gallery_dir,

@@ -160,6 +160,10 @@ def test_background_influence_errors(backgrounds):
         RandomBackground({1: osp.join(backgrounds, '1.png')})
     with pytest.raises(FileNotFoundError, match='camera 5 not found'):
         RandomBackground({1: osp.join(backgrounds, '1.png'), 5: '/no/5.png'})
+    no_camera = hand_results()
+    del no_camera['cam_id']
+    with pytest.raises(KeyError, match='has no .cam_id.'):
+        RandomBackground(backgrounds)(no_camera)
     with pytest.raises(ValueError, match="source must be"):
         RandomForeground(source='noise')
     with pytest.raises(ValueError, match="channel_order must be"):

@@ -250,3 +250,21 @@ def test_command_lines(tmp_path):
     test = json.load(open(osp.join(root, 'mmps', 'test.json')))
     assert len(test['images']) == 4
     assert len(test['protocol']['queries']) == 2
+
+
+def test_make_synthetic_limits_only_for_release_formats(monkeypatch):
+    """--max-* are passed on only when given, and refused for mmps."""
+    tool = load_tool('tools/dataset_converters/make_synthetic.py')
+    monkeypatch.setattr(sys, 'argv', ['make_synthetic.py', 'out'])
+    args = tool.parse_args()
+    assert args.max_labelled is None and args.max_unlabelled is None
+    # the build_synthetic_scenes default, given explicitly, is still refused
+    monkeypatch.setattr(sys, 'argv',
+                        ['make_synthetic.py', 'out', '--max-labelled', '3'])
+    with pytest.raises(SystemExit):
+        tool.parse_args()
+    monkeypatch.setattr(sys, 'argv', [
+        'make_synthetic.py', 'out', '--format', 'prw', '--max-unlabelled', '5'
+    ])
+    args = tool.parse_args()
+    assert args.max_labelled is None and args.max_unlabelled == 5

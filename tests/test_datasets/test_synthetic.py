@@ -1,3 +1,4 @@
+import inspect
 import json
 import os
 import os.path as osp
@@ -7,8 +8,10 @@ import numpy as np
 from conftest import TINY, load_tool
 
 from mmps.datasets.synthetic.scene import appearance_key
-from mmps.datasets.synthetic import (build_synthetic_scenes,
+from mmps.datasets.synthetic import (DEFAULT_SYNTHETIC_CFG,
+                                     build_synthetic_scenes,
                                      ensure_synthetic_dataset,
+                                     make_synthetic_dataset,
                                      scenes_to_schema)
 
 
@@ -102,3 +105,11 @@ def test_ensure_is_idempotent(tmp_path):
     stamp = os.stat(paths['train']).st_mtime_ns
     assert ensure_synthetic_dataset(root) == paths
     assert os.stat(paths['train']).st_mtime_ns == stamp
+
+
+def test_function_defaults_match_default_cfg():
+    """A bare make_synthetic_dataset(out_dir) writes the default dataset."""
+    for fn in (build_synthetic_scenes, make_synthetic_dataset):
+        params = inspect.signature(fn).parameters
+        assert {k: params[k].default
+                for k in DEFAULT_SYNTHETIC_CFG} == DEFAULT_SYNTHETIC_CFG

@@ -3,9 +3,10 @@
 Builds the model of CONFIG (no weights are loaded) and prints its parameter
 count with a breakdown over ``backbone``, ``neck``, ``rpn_head`` and the
 children of ``roi_head``; the frozen share (``requires_grad=False``, e.g. the
-stem, res2 and the frozen BatchNorm affine weights of the OIM recipe) is
-given beside it. Buffers are not parameters: the OIM lookup table and queue
-(and any other buffer outside normalisation layers) are listed separately.
+OIM recipe's conv1 with its BatchNorm, ``frozen_stages=0``, and the affine
+weights of all its BatchNorms) is given beside it. Buffers are not
+parameters: the OIM lookup table and queue (and any other buffer outside
+normalisation layers) are listed separately.
 
 The lookup-table size of an OIM config (``num_person_ids=None``) is read
 from the training data, as the training tools do; without the data, give

@@ -11,7 +11,7 @@ Usage::
     python tools/dataset_converters/make_synthetic.py /tmp/cuhk_full \
         --format cuhk_sysu --no-render --image-size 96 64 \
         --train-images 11206 --test-images 6978 --train-ids 5532 \
-        --test-ids 2900 --max-labelled 2 --max-unlabelled 6 \
+        --test-ids 2900 --max-labelled 2 --max-unlabelled 8 \
         --gallery-sizes 50 100 500 1000 2000 4000
 """
 import argparse
@@ -47,17 +47,20 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--gallery-sizes', type=int, nargs='+', default=d['gallery_sizes'])
     parser.add_argument(
-        '--max-labelled', type=int, default=3,
-        help='labelled persons per image at most')
+        '--max-labelled', type=int, default=None,
+        help='labelled persons per image at most (default: that of '
+        'build_synthetic_scenes)')
     parser.add_argument(
-        '--max-unlabelled', type=int, default=2,
-        help='unlabelled persons per image at most')
+        '--max-unlabelled', type=int, default=None,
+        help='unlabelled persons per image at most (default: that of '
+        'build_synthetic_scenes)')
     parser.add_argument(
         '--no-render', action='store_true',
         help='release formats only: blank images, annotations only')
     args = parser.parse_args()
-    if args.format == 'mmps' and (args.no_render or args.max_labelled != 3
-                                  or args.max_unlabelled != 2):
+    if args.format == 'mmps' and (args.no_render
+                                  or args.max_labelled is not None
+                                  or args.max_unlabelled is not None):
         parser.error('--no-render and --max-* apply to --format cuhk_sysu '
                      'and prw only')
     return args
@@ -79,11 +82,14 @@ def main() -> None:
         paths = make_synthetic_dataset(args.out_dir, **cfg)
         print(f'wrote {paths["train"]} and {paths["test"]}')
     else:
+        limits = {
+            key: value
+            for key, value in (('max_labelled', args.max_labelled),
+                               ('max_unlabelled', args.max_unlabelled))
+            if value is not None
+        }
         scenes = build_synthetic_scenes(
-            **cfg,
-            max_labelled=args.max_labelled,
-            max_unlabelled=args.max_unlabelled,
-            render=not args.no_render)
+            **cfg, **limits, render=not args.no_render)
         writer = (write_cuhk_sysu_release
                   if args.format == 'cuhk_sysu' else write_prw_release)
         manifest = writer(scenes, args.out_dir)

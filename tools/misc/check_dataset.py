@@ -18,6 +18,8 @@ import sys
 from collections import Counter
 from typing import Any, Dict, List, Optional, Set
 
+# as mmps.datasets.person_search_dataset.MASK_SOURCES; not imported, so that
+# the validator starts without torch and mmdet
 MASK_SOURCES = ('annotated', 'box')
 
 

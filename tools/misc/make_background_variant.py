@@ -40,12 +40,13 @@ import os
 import os.path as osp
 import shutil
 import warnings
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Union
 
 import mmcv
 import numpy as np
 from mmengine.utils import ProgressBar
 
+from mmps.datasets.person_search_dataset import xywh_to_xyxy
 from mmps.datasets.transforms.background_influence import (
     MeanBackground, MeanForeground, RandomBackground, RandomForeground,
     boxes_to_mask, find_backgrounds)
@@ -55,13 +56,12 @@ VARIANTS = ('mb', 'mf', 'rf', 'rb')
 MEDIAN_ROWS = 64
 
 
-def xywh_to_xyxy(bbox: Sequence[float]) -> List[float]:
-    x, y, w, h = bbox
-    return [float(x), float(y), float(x + w), float(y + h)]
-
-
 def read_image(img_dir: str, img: dict) -> np.ndarray:
-    """The (H, W, 3) BGR pixels of an ``images[]`` entry."""
+    """The (H, W, 3) BGR pixels of an ``images[]`` entry.
+
+    Unlike :func:`mmps.apis.images.read_image`, errors name the image id of
+    the annotation file, and an undecodable file raises ``OSError``.
+    """
     path = osp.join(img_dir, img['file_name'])
     if not osp.isfile(path):
         raise FileNotFoundError(f'image id {img["id"]}: {path} not found')
@@ -143,15 +143,17 @@ def estimate_background(frames: np.ndarray, masks: np.ndarray) -> np.ndarray:
 
 
 def camera_backgrounds(data: dict, img_dir: str, out_dir: str,
-                       cams: Sequence[int], bg_dir: Optional[str] = None,
+                       cams: Sequence[int],
+                       bg_dir: Union[str, Dict[int, str], None] = None,
                        max_frames: int = 50,
                        progress: bool = True) -> Dict[int, str]:
     """Pure-background image path of every camera in ``cams``.
 
-    Cameras with an image in ``bg_dir`` use it; the others are estimated
-    with :func:`estimate_background` from up to ``max_frames`` of their
-    frames in ``data`` (evenly spaced by image id, same size as the first)
-    and saved as ``out_dir/backgrounds/<cam_id>.png``.
+    Cameras with an image in ``bg_dir`` (a folder, or its
+    :func:`find_backgrounds` result) use it; the others are estimated with
+    :func:`estimate_background` from up to ``max_frames`` of their frames
+    in ``data`` (evenly spaced by image id, same size as the first) and
+    saved as ``out_dir/backgrounds/<cam_id>.png``.
 
     Returns:
         dict[int, str]: camera id -> image path, for every camera of
@@ -159,7 +161,10 @@ def camera_backgrounds(data: dict, img_dir: str, out_dir: str,
     """
     if max_frames < 1:
         raise ValueError(f'--bg-frames must be >= 1, got {max_frames}')
-    paths = find_backgrounds(bg_dir) if bg_dir else {}
+    if isinstance(bg_dir, str):
+        paths = find_backgrounds(bg_dir)
+    else:
+        paths = dict(bg_dir or {})
     boxes = boxes_by_image(data)
     for cam in sorted(set(cams) - set(paths)):
         frames = sorted((img for img in data['images']
@@ -167,8 +172,8 @@ def camera_backgrounds(data: dict, img_dir: str, out_dir: str,
         if not frames:
             raise ValueError(
                 f'camera {cam} has no background'
-                f'{" in " + bg_dir if bg_dir else ""} and no frames to '
-                'estimate one from')
+                f'{" in " + bg_dir if isinstance(bg_dir, str) else ""} and '
+                'no frames to estimate one from')
         pick = np.unique(np.linspace(0, len(frames) - 1,
                                      min(max_frames, len(frames))).round())
         frames = [frames[int(i)] for i in pick]
@@ -243,6 +248,8 @@ def paste_queries(data: dict, img_dir: str, out_img_dir: str, seed: int,
         c1, r1 = max(int(np.floor(x1)), 0), max(int(np.floor(y1)), 0)
         c2 = min(int(np.ceil(x2)), src_img['width'])
         r2 = min(int(np.ceil(y2)), src_img['height'])
+        # the query's own image holds the query person in a valid file
+        # (check_dataset.py); the explicit test also covers one that is not
         candidates = scene_ids[
             (scene_w >= c2 - c1) & (scene_h >= r2 - r1)
             & (scene_ids != query['image_id'])
@@ -353,14 +360,14 @@ def make_variant(ann_file: str,
                                               progress)
         else:
             cams = sorted({img.get('cam_id', 0) for img in data['images']})
-            known = set(find_backgrounds(backgrounds)) if backgrounds else set()
-            if len(set(cams) | known) < 2:
+            given = find_backgrounds(backgrounds) if backgrounds else {}
+            if len(set(cams) | set(given)) < 2:
                 raise ValueError(
                     f'PRW-style RB pastes onto another camera, but the split '
                     f'has only camera(s) {cams} and no other background was '
                     'given (--backgrounds); use --rb-mode cuhk')
-            paths = camera_backgrounds(data, img_dir, out_dir, cams,
-                                       backgrounds, bg_frames, progress)
+            paths = camera_backgrounds(data, img_dir, out_dir, cams, given,
+                                       bg_frames, progress)
             info['backgrounds'] = {str(c): osp.abspath(p) for c, p in paths.items()}
             transform = RandomBackground(paths, seed=seed)
     if transform is not None:

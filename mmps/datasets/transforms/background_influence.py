@@ -24,13 +24,15 @@ an image gets the same pixels whatever the worker, order or run.
 import os
 import os.path as osp
 import re
-from typing import Dict, Optional, Tuple, Union
+from typing import Dict, Tuple, Union
 
 import cv2
 import mmcv
 import numpy as np
 from mmcv.transforms import BaseTransform
 from mmdet.registry import TRANSFORMS
+
+from .box_mask import box_pixel_slices
 
 #: ImageNet mean pixel in RGB order (mmdet's ``data_preprocessor.mean``).
 IMAGENET_MEAN_RGB = (123.675, 116.28, 103.53)
@@ -42,10 +44,8 @@ BACKGROUND_NAME = re.compile(r'^c?(\d+)\.(jpe?g|png|bmp)$', re.IGNORECASE)
 def boxes_to_mask(boxes: np.ndarray, height: int, width: int) -> np.ndarray:
     """Union of boxes as a pixel mask.
 
-    A pixel (row r, column c) is inside box ``[x1, y1, x2, y2]`` when
-    ``floor(x1) <= c < ceil(x2)`` and ``floor(y1) <= r < ceil(y2)``: a
-    partly covered pixel counts as covered (the rule of
-    :class:`BoxesToForegroundMasks`).
+    A pixel is covered as in :func:`box_pixel_slices` (a partly covered
+    pixel counts as covered), the rule of :class:`BoxesToForegroundMasks`.
 
     Args:
         boxes (np.ndarray): (N, 4) x1y1x2y2 boxes.
@@ -56,10 +56,8 @@ def boxes_to_mask(boxes: np.ndarray, height: int, width: int) -> np.ndarray:
         np.ndarray: (H, W) bool, True inside any box.
     """
     mask = np.zeros((height, width), dtype=bool)
-    for x1, y1, x2, y2 in np.asarray(boxes, np.float64).reshape(-1, 4):
-        c1, r1 = max(int(np.floor(x1)), 0), max(int(np.floor(y1)), 0)
-        c2, r2 = min(int(np.ceil(x2)), width), min(int(np.ceil(y2)), height)
-        mask[r1:r2, c1:c2] = True
+    for box in np.asarray(boxes, np.float64).reshape(-1, 4):
+        mask[box_pixel_slices(box, height, width)] = True
     return mask
 
 
@@ -295,13 +293,20 @@ class RandomBackground(BaseBackgroundInfluence):
         return self._cache[cam]
 
     def draw_camera(self, results: dict) -> int:
-        """The camera whose background the image gets."""
-        own: Optional[int] = results.get('cam_id')
+        """The camera whose background the image gets.
+
+        Raises:
+            KeyError: The data info has no ``cam_id``: without it the
+                image's own camera could be drawn.
+        """
+        own = results.get('cam_id')
+        if own is None:
+            raise KeyError(
+                f'RandomBackground: image {results.get("img_id")} has no '
+                "'cam_id' in its data info; the PRW-style RB needs the "
+                'camera of every image to draw another camera')
+        # __init__ ensures two cameras or more, so ``others`` is never empty
         others = sorted(c for c in self.paths if c != own)
-        if not others:
-            raise ValueError(
-                f'image {results["img_id"]} (camera {own}): no background '
-                'of another camera')
         return others[int(image_rng(self.seed, results).integers(len(others)))]
 
     def transform(self, results: dict) -> dict:

@@ -57,7 +57,11 @@ class StridedConvFCBBoxHead(BBoxHead):
         self.fc = nn.Linear(conv_out_channels * out_h * out_w,
                             fc_out_channels)
         self.relu = nn.ReLU(inplace=True)
-        # the predictors read the FC output, not the flattened RoI feature
+        # the predictors read the FC output, not the flattened RoI feature:
+        # rebuild the ones BBoxHead.__init__ sized for the flattened RoI (no
+        # argument of it avoids that; mmdet's ConvFCBBoxHead does the same;
+        # the discarded layers cost build time only, and BBoxHead's init_cfg
+        # still applies to the new ones by name)
         if self.with_cls:
             cls_channels = (
                 self.loss_cls.get_cls_channels(self.num_classes)

@@ -11,29 +11,18 @@
 #   0 conv1 (64 ch, stride 2), 1 conv2 (256, 4), 2 conv3 (512, 8),
 #   3 conv4 (1024, 16)
 # conv1 and its BN frozen; the other BNs train normally (Sec. 5.2).
+# Everything the paper leaves open (input normalisation, IoU thresholds,
+# NMS, RPN sampling, test score threshold) is inherited from the OIM base.
+_base_ = './oim_r50_c4.py'
+
 norm_cfg = dict(type='BN', requires_grad=True)
 model = dict(
-    type='PersonSearchTwoStage',
-    data_preprocessor=dict(
-        type='DetDataPreprocessor',
-        # torchvision ImageNet statistics (ImageNet-pretrained ResNet-50,
-        # PyTorch implementation, Sec. 5.2)
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True,
-        pad_size_divisor=32),
     backbone=dict(
         type='ResNetWithStem',  # ResNet that also returns conv1's output
-        depth=50,
-        num_stages=3,  # conv1..conv4; conv5 belongs to the re-ID head
-        strides=(1, 2, 2),
-        dilations=(1, 1, 1),
         out_indices=(0, 1, 2),  # conv2..conv4, after the stem (conv1)
         frozen_stages=0,  # conv1 and its BN fixed (Sec. 5.2, as OIM)
         norm_cfg=norm_cfg,
-        norm_eval=False,  # "keep the other BN layers as normal" (Sec. 5.2)
-        style='pytorch',
-        init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50')),
+        norm_eval=False),  # "keep the other BN layers as normal" (Sec. 5.2)
     rpn_head=dict(
         type='SingleLevelRPNHead',
         in_index=3,  # RPN on conv4 (Sec. 4.1)
@@ -56,6 +45,7 @@ model = dict(
             type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0),
         loss_bbox=dict(type='L1Loss', loss_weight=1.0)),  # OIM base
     roi_head=dict(
+        _delete_=True,
         type='BUFFRoIHead',
         det_in_index=3,  # detection keeps conv4 features (Sec. 4.3)
         bbox_roi_extractor=dict(
@@ -127,51 +117,7 @@ model = dict(
                 scalar=30.0,  # OIM
                 loss_weight=0.5))),  # lambda = 0.5 (Eq. 4)
     train_cfg=dict(
-        rpn=dict(
-            assigner=dict(
-                type='MaxIoUAssigner',
-                pos_iou_thr=0.7,  # Faster R-CNN / OIM base
-                neg_iou_thr=0.3,
-                min_pos_iou=0.3,
-                match_low_quality=True,
-                ignore_iof_thr=-1),
-            sampler=dict(
-                type='RandomSampler',
-                num=256,  # Faster R-CNN / OIM base
-                pos_fraction=0.5,
-                neg_pos_ub=-1,
-                add_gt_as_proposals=False),
-            allowed_border=-1,
-            pos_weight=-1,
-            debug=False),
-        rpn_proposal=dict(
-            nms_pre=12000,  # OIM base
-            max_per_img=128,  # 128 proposals after NMS (Sec. 4.1)
-            nms=dict(type='nms', iou_threshold=0.7),
-            min_bbox_size=0),
-        rcnn=dict(
-            assigner=dict(
-                type='MaxIoUAssigner',
-                pos_iou_thr=0.5,  # OIM base
-                neg_iou_thr=0.5,
-                min_pos_iou=0.5,
-                match_low_quality=False,
-                ignore_iof_thr=-1),
-            sampler=dict(
-                type='RandomSampler',
-                num=64,  # 64 RoIs per image, half positive (Sec. 5.2)
-                pos_fraction=0.5,
-                neg_pos_ub=-1,
-                add_gt_as_proposals=True),
-            pos_weight=-1,
-            debug=False)),
+        rpn_proposal=dict(max_per_img=128),  # 128 after NMS (Sec. 4.1)
+        rcnn=dict(sampler=dict(num=64))),  # 64 RoIs, half positive (Sec. 5.2)
     test_cfg=dict(
-        rpn=dict(
-            nms_pre=6000,  # OIM base
-            max_per_img=128,  # 128 proposals after NMS (Sec. 4.1)
-            nms=dict(type='nms', iou_threshold=0.7),
-            min_bbox_size=0),
-        rcnn=dict(
-            score_thr=0.5,  # OIM base (not given in the paper)
-            nms=dict(type='nms', iou_threshold=0.4),
-            max_per_img=300)))
+        rpn=dict(max_per_img=128)))  # 128 proposals after NMS (Sec. 4.1)

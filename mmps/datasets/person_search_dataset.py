@@ -19,6 +19,27 @@ def xywh_to_xyxy(bbox: List[float]) -> List[float]:
     return [float(x), float(y), float(x + w), float(y + h)]
 
 
+def clip_xyxy(bbox: List[float], width: int, height: int) -> List[float]:
+    """An x1y1x2y2 box clipped to a ``width`` x ``height`` image."""
+    x1, y1, x2, y2 = bbox
+    return [
+        float(min(max(x1, 0.0), width)),
+        float(min(max(y1, 0.0), height)),
+        float(min(max(x2, 0.0), width)),
+        float(min(max(y2, 0.0), height))
+    ]
+
+
+def box_iou(a: List[float], b: List[float]) -> float:
+    """IoU of two x1y1x2y2 boxes (0 when the union is empty)."""
+    iw = min(a[2], b[2]) - max(a[0], b[0])
+    ih = min(a[3], b[3]) - max(a[1], b[1])
+    inter = max(iw, 0.0) * max(ih, 0.0)
+    union = ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) *
+             (b[3] - b[1]) - inter)
+    return inter / union if union > 0 else 0.0
+
+
 @DATASETS.register_module()
 class PersonSearchDataset(BaseDetDataset):
     """A person-search split in the mmps schema (``docs/design.md``).
@@ -32,18 +53,30 @@ class PersonSearchDataset(BaseDetDataset):
     ``mask_source`` counts a present ``segmentation`` as annotated.
     ``person_id`` is the contiguous label ``0..K-1`` of the sorted
     labelled ids in training (``test_mode=False``) and the release's id in
-    test mode; -1 means unlabelled. ``metainfo['num_person_ids']`` is ``K``.
+    test mode; -1 means unlabelled. ``metainfo['num_person_ids']`` is ``K``
+    and ``metainfo['ann_file']`` the absolute path of the annotation file
+    (``PersonSearchMetric`` reads the protocol from it when it has no
+    ``ann_file`` of its own).
+
+    Boxes are read as stored. The converters keep the reference geometry,
+    which may extend past the image border (``docs/dataset_prepare.md``):
+    test mode keeps it, since the evaluation matches against these boxes,
+    and training clips the instance boxes to the image.
 
     Test-mode infos also carry ``queries``: one dict per protocol query whose
     image this is (``bbox`` x1y1x2y2 in the original frame, ``query_index``),
-    followed by every other labelled or unlabelled GT box of the image with
-    ``query_index`` -1.
+    followed by the image's other labelled or unlabelled GT boxes with
+    ``query_index`` -1. A query box stands in for one GT box: the box of the
+    query's id that overlaps it most. Any other box with that id (a person id
+    labelled twice in one image, as PRW has) stays in the list.
 
     Args:
-        bad_image (str): What to do with an image file that is missing or,
-            when ``verify_images`` is True, cannot be decoded: ``'skip'``
-            (warn, count in ``num_skipped_images``) or ``'error'``. A test
-            image that holds a query is never skipped.
+        bad_image (str): What to do in training with an image file that is
+            missing or, when ``verify_images`` is True, cannot be decoded:
+            ``'skip'`` (warn, count in ``num_skipped_images``) or
+            ``'error'``. In test mode every such image raises, whatever this
+            says: the evaluation needs every test image, and dropping a
+            gallery image would inflate mAP.
         verify_images (bool): Decode every image once at load time to find
             corrupt files. Defaults to False (only existence is checked).
         **kwargs: See :class:`mmdet.datasets.BaseDetDataset`;
@@ -68,6 +101,7 @@ class PersonSearchDataset(BaseDetDataset):
         self._protocol: dict = {}
         self._gt_by_image: Dict[int, dict] = {}
         super().__init__(*args, data_prefix=data_prefix, **kwargs)
+        self._metainfo['ann_file'] = osp.abspath(self.ann_file)
 
     @property
     def protocol(self) -> dict:
@@ -144,16 +178,24 @@ class PersonSearchDataset(BaseDetDataset):
             img_path = osp.join(self.data_prefix['img'], img['file_name'])
             problem = self._image_problem(img_path)
             if problem is not None:
-                holds_query = self.test_mode and img['id'] in queries_by_image
-                if self.bad_image == 'error' or holds_query:
+                if self.test_mode:
+                    raise OSError(
+                        f'image id {img["id"]} of the test split '
+                        f'{self.ann_file}: {problem}. Every test image is '
+                        'needed by the evaluation (dropping a gallery image '
+                        'would inflate mAP): restore the file')
+                if self.bad_image == 'error':
                     raise OSError(f'image id {img["id"]}: {problem}')
                 warnings.warn(f'skipping image id {img["id"]}: {problem}')
                 self.num_skipped_images += 1
                 continue
             instances = []
             for ann in anns_by_image.get(img['id'], []):
+                bbox = xywh_to_xyxy(ann['bbox'])
+                if not self.test_mode:
+                    bbox = clip_xyxy(bbox, img['width'], img['height'])
                 inst = dict(
-                    bbox=xywh_to_xyxy(ann['bbox']),
+                    bbox=bbox,
                     bbox_label=0,
                     ignore_flag=0,
                     person_id=id_map.get(ann['person_id'], -1),
@@ -201,17 +243,26 @@ class PersonSearchDataset(BaseDetDataset):
                        instances: List[dict]) -> List[dict]:
         """Protocol queries of one image, then its other GT boxes (-1).
 
-        A GT box is "the query's own" when it has the query's labelled id.
+        A query's own GT box, which its query box replaces, is the box with
+        the query's id that overlaps the query box most (IoU > 0) and is not
+        already taken by another query. Other boxes with the same id stay.
         """
         out, taken = [], set()
         for k in query_ids:
             q = self._protocol['queries'][k]
             out.append(dict(bbox=q['bbox'], query_index=k))
-            taken.add(q['person_id'])
-        for inst in instances:
-            if inst['person_id'] >= 0 and inst['person_id'] in taken:
-                continue
-            out.append(dict(bbox=inst['bbox'], query_index=-1))
+            ious = {
+                n: box_iou(inst['bbox'], q['bbox'])
+                for n, inst in enumerate(instances)
+                if q['person_id'] >= 0 and inst['person_id'] == q['person_id']
+                and n not in taken
+            }
+            own = max(ious, key=ious.get, default=None)
+            if own is not None and ious[own] > 0:
+                taken.add(own)
+        out.extend(
+            dict(bbox=inst['bbox'], query_index=-1)
+            for n, inst in enumerate(instances) if n not in taken)
         return out
 
     def _image_problem(self, img_path: str) -> Optional[str]:

@@ -5,7 +5,7 @@ Used by the release converters in ``tools/dataset_converters``.
 import json
 import os
 import os.path as osp
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
 from PIL import Image
@@ -14,9 +14,11 @@ from PIL import Image
 class SchemaBuilder:
     """Accumulates images, boxes and the protocol of one split.
 
-    Boxes are clipped to the image; boxes whose width or height is not
-    positive afterwards are dropped and counted in ``num_degenerate``.
-    The releases carry no person masks, so every box is written with
+    Boxes are stored as the converter passes them: the converters apply the
+    reference loader's rule for their release (``docs/dataset_prepare.md``),
+    so a box may extend past the image border. Boxes whose width or height
+    is not positive are dropped and counted in ``num_degenerate``. The
+    releases carry no person masks, so every box is written with
     ``mask_source='box'`` (its mask, if a model needs one, is the box).
 
     Args:
@@ -31,7 +33,6 @@ class SchemaBuilder:
         self.annotations: List[dict] = []
         self.protocol: Optional[dict] = None
         self.num_degenerate = 0
-        self._sizes: Dict[int, tuple] = {}
 
     def add_image(self, file_name: str, width: int, height: int,
                   cam_id: int) -> int:
@@ -44,27 +45,14 @@ class SchemaBuilder:
                 width=int(width),
                 height=int(height),
                 cam_id=int(cam_id)))
-        self._sizes[image_id] = (width, height)
         return image_id
-
-    def clip_box(self, image_id: int,
-                 xywh: Sequence[float]) -> Optional[List[float]]:
-        """Clip an (x, y, w, h) box to its image; None when degenerate."""
-        width, height = self._sizes[image_id]
-        x, y, w, h = (float(v) for v in xywh)
-        if not (w > 0 and h > 0):
-            return None
-        x1, y1 = min(max(x, 0.0), width), min(max(y, 0.0), height)
-        x2, y2 = min(max(x + w, 0.0), width), min(max(y + h, 0.0), height)
-        if x2 - x1 <= 0 or y2 - y1 <= 0:
-            return None
-        return [x1, y1, x2 - x1, y2 - y1]
 
     def add_box(self, image_id: int, xywh: Sequence[float],
                 person_id: int) -> Optional[int]:
-        """Add a box; returns its annotation index or None if dropped."""
-        box = self.clip_box(image_id, xywh)
-        if box is None:
+        """Add an (x, y, w, h) box; returns its annotation index, or None
+        when w or h <= 0 (dropped and counted)."""
+        box = [float(v) for v in xywh]
+        if not (box[2] > 0 and box[3] > 0):
             self.num_degenerate += 1
             return None
         self.annotations.append(
@@ -79,15 +67,56 @@ class SchemaBuilder:
                 mask_source='box'))
         return len(self.annotations) - 1
 
+    def set_box(self, index: int, xywh: Sequence[float]) -> None:
+        """Replace the (x, y, w, h) box of annotation ``index``."""
+        box = [float(v) for v in xywh]
+        if not (box[2] > 0 and box[3] > 0):
+            raise ValueError(f'{self.dataset} {self.split}: box {box} of '
+                             f'annotation {index} has w or h <= 0')
+        self.annotations[index].update(bbox=box, area=box[2] * box[3])
+
+    def duplicate_ids(self) -> Tuple[int, Optional[str]]:
+        """Labelled boxes whose person id already labels another box of the
+        same image: their number and the first one as ``'<file> id <k>'``
+        (None when there is none)."""
+        seen: Set[Tuple[int, int]] = set()
+        count, example = 0, None
+        for ann in self.annotations:
+            if ann['person_id'] < 0:
+                continue
+            key = (ann['image_id'], ann['person_id'])
+            if key in seen:
+                count += 1
+                if example is None:
+                    name = self.images[ann['image_id'] - 1]['file_name']
+                    example = f'{name} id {ann["person_id"]}'
+            seen.add(key)
+        return count, example
+
+    def num_beyond_image(self) -> int:
+        """Boxes that extend past their image's border."""
+        count = 0
+        for ann in self.annotations:
+            img = self.images[ann['image_id'] - 1]
+            x, y, w, h = ann['bbox']
+            count += (x < 0 or y < 0 or x + w > img['width']
+                      or y + h > img['height'])
+        return count
+
     def stats(self) -> dict:
-        """Counts comparable with the papers' dataset tables."""
+        """Counts comparable with the papers' dataset tables, plus what the
+        conversion kept or dropped."""
         pids = np.asarray([a['person_id'] for a in self.annotations], int)
+        duplicates, example = self.duplicate_ids()
         out = dict(
             images=len(self.images),
             ids=int(len(np.unique(pids[pids >= 0]))),
             boxes_with_id=int((pids >= 0).sum()),
             boxes_without_id=int((pids < 0).sum()),
-            degenerate_dropped=self.num_degenerate)
+            degenerate_dropped=self.num_degenerate,
+            beyond_image=self.num_beyond_image(),
+            duplicate_ids=duplicates,
+            duplicate_id_example=example)
         if self.protocol is not None:
             queries = self.protocol['queries']
             out['queries'] = len(queries)
@@ -131,12 +160,21 @@ def image_size(path: str) -> Tuple[int, int]:
 
 
 def format_summary(name: str, stats: Dict[str, dict]) -> str:
-    """A printable table of :meth:`SchemaBuilder.stats` per split."""
+    """A printable table of :meth:`SchemaBuilder.stats` per split, followed
+    by a note per split that repeats a person id within an image."""
     cols = ('images', 'ids', 'boxes_with_id', 'boxes_without_id',
-            'degenerate_dropped', 'queries')
+            'degenerate_dropped', 'beyond_image', 'duplicate_ids', 'queries')
+    widths = [len(c) + 2 for c in cols]
     lines = [f'{name} conversion summary',
-             'split  ' + ''.join(f'{c:>20}' for c in cols)]
+             'split  ' + ''.join(f'{c:>{w}}' for c, w in zip(cols, widths))]
     for split, st in stats.items():
-        lines.append(f'{split:<7}' +
-                     ''.join(f'{str(st.get(c, "-")):>20}' for c in cols))
+        lines.append(f'{split:<7}' + ''.join(
+            f'{str(st.get(c, "-")):>{w}}' for c, w in zip(cols, widths)))
+    for split, st in stats.items():
+        if st.get('duplicate_ids'):
+            lines.append(
+                f'{split}: {st["duplicate_ids"]} labelled box(es) repeat a '
+                'person id already labelled in the same image, e.g. '
+                f'{st["duplicate_id_example"]}; kept (see '
+                'docs/dataset_prepare.md)')
     return '\n'.join(lines)

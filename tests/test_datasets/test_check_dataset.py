@@ -6,7 +6,8 @@ import sys
 import pytest
 from conftest import REPO, load_tool
 
-check_dataset = load_tool('tools/misc/check_dataset.py').check_dataset
+tool = load_tool('tools/misc/check_dataset.py')
+check_dataset = tool.check_dataset
 
 
 def _valid():
@@ -65,17 +66,15 @@ CASES = {
     'zero_width': (lambda d: d['annotations'][2].update(bbox=[0, 0, 0, 10]),
                    'annotations[2]: bbox [0, 0, 0, 10] has w or h <= 0'),
     'outside_image': (lambda d: d['annotations'][2].update(
-        bbox=[95, 0, 10, 10]), 'annotations[2]: bbox [95, 0, 10, 10] '
-                      'outside the 100x50 image'),
+        bbox=[100, 0, 10, 10]), 'annotations[2]: bbox [100, 0, 10, 10] '
+                      'lies entirely outside the 100x50 image'),
     'bad_person_id': (lambda d: d['annotations'][2].update(person_id=-2),
                       'annotations[2]: person_id -2 is neither'),
-    'id_twice_in_image': (lambda d: d['annotations'][2].update(person_id=7),
-                          'annotations[2]: person id 7 already labelled'),
     'query_unknown_image': (lambda d: d['protocol']['queries'][0].update(
         image_id=5), 'protocol.queries[0]: unknown image id 5'),
     'query_box_outside': (lambda d: d['protocol']['queries'][0].update(
-        bbox=[10, 20, 20, 40]), 'protocol.queries[0]: bbox [10, 20, 20, 40] '
-                          'outside'),
+        bbox=[10, 50, 20, 40]), 'protocol.queries[0]: bbox [10, 50, 20, 40] '
+                          'lies entirely outside'),
     'query_without_gt': (lambda d: d['annotations'][0].update(person_id=-1),
                          'protocol.queries[0]: person id 7 has no GT box'),
     'query_absent_from_gallery': (lambda d: d['annotations'][1].update(
@@ -111,6 +110,59 @@ def test_each_violation_is_reported_with_file_and_index(tmp_path, case):
     problems = _run(tmp_path, _broken(edit))
     assert any(p.startswith('test.json: ' + expected) for p in problems), \
         problems
+
+
+WARNINGS = {
+    'box_beyond_image': (lambda d: d['annotations'][2].update(
+        bbox=[-40, 0, 60, 10]), 'annotations[2]: bbox [-40, 0, 60, 10] '
+                         'extends beyond the 100x50 image'),
+    'query_box_beyond_image': (lambda d: d['protocol']['queries'][0].update(
+        bbox=[10, 20, 20, 40]), 'protocol.queries[0]: bbox [10, 20, 20, 40] '
+                               'extends beyond'),
+    'id_twice_in_image': (lambda d: d['annotations'][2].update(person_id=7),
+                          'annotations[2]: person id 7 already labelled in '
+                          'image id 2 (kept'),
+}
+
+
+@pytest.mark.parametrize('case', sorted(WARNINGS))
+def test_release_findings_are_warnings_not_violations(tmp_path, case):
+    """Boxes past the border and ids repeated within an image occur in the
+    real releases and are kept by the reference evaluation."""
+    edit, expected = WARNINGS[case]
+    path = tmp_path / 'test.json'
+    path.write_text(json.dumps(_broken(edit)))
+    violations, warnings = tool.inspect_dataset(str(path))
+    assert violations == []
+    assert len(warnings) == 1 and \
+        warnings[0].startswith('test.json: ' + expected), warnings
+    res = subprocess.run(
+        [sys.executable, f'{REPO}/tools/misc/check_dataset.py',
+         str(path)], capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout
+    assert f'warning: test.json: {expected}' in res.stdout
+    assert '0 violation(s), 1 warning(s) in 1 file(s)' in res.stdout
+
+
+def test_cli_limits_the_warnings_it_prints(tmp_path):
+    data = _valid()
+    data['annotations'] += [
+        dict(id=4 + k, image_id=2, category_id=1, bbox=[-5, 0, 10, 10],
+             area=100, iscrowd=0, person_id=-1, mask_source='box')
+        for k in range(3)
+    ]
+    path = tmp_path / 'test.json'
+    path.write_text(json.dumps(data))
+    cmd = [sys.executable, f'{REPO}/tools/misc/check_dataset.py', str(path)]
+    res = subprocess.run(cmd + ['--max-warnings', '1'], capture_output=True,
+                         text=True)
+    assert res.returncode == 0
+    assert res.stdout.count('warning: ') == 1
+    assert '... 2 more warning(s) not shown' in res.stdout
+    assert '0 violation(s), 3 warning(s) in 1 file(s)' in res.stdout
+    res = subprocess.run(cmd + ['--max-warnings', '-1'], capture_output=True,
+                         text=True)
+    assert res.stdout.count('warning: ') == 3
 
 
 def test_missing_image_file(tmp_path):

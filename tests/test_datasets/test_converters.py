@@ -1,3 +1,4 @@
+import copy
 import json
 import os
 import os.path as osp
@@ -11,6 +12,7 @@ from scipy.io import loadmat, savemat
 
 from mmps.datasets.matfile import MatStruct, write_mat
 from mmps.datasets.synthetic import write_cuhk_sysu_release, write_prw_release
+from mmps.datasets.synthetic.scene import PersonBox
 
 cuhk = load_tool('tools/dataset_converters/cuhk_sysu.py')
 prw = load_tool('tools/dataset_converters/prw.py')
@@ -268,3 +270,189 @@ def test_make_synthetic_limits_only_for_release_formats(monkeypatch):
     ])
     args = tool.parse_args()
     assert args.max_labelled is None and args.max_unlabelled == 5
+
+
+def _query_person(scenes, k=0):
+    """(plan index, person) of query ``k``."""
+    qi, qj = scenes.queries[k]
+    return qi, scenes.plans[qi].persons[qj]
+
+
+def _annotation(data, file_name, person_id):
+    """Annotations of ``person_id`` in image ``file_name``."""
+    img = next(i for i in data['images'] if i['file_name'] == file_name)
+    return [a for a in data['annotations']
+            if a['image_id'] == img['id'] and a['person_id'] == person_id]
+
+
+def test_prw_reference_box_rules():
+    """SeqNet's PRW loader: rows clamp x, y, w, h at 0 without shrinking the
+    box; queries clamp their corners (shrinking it); corners truncated."""
+    assert prw.reference_box([-40, 300, 60, 180]) == [0, 300, 60, 180]
+    assert prw.reference_box([10.7, -3.2, 20.6, 50.5]) == [10, 0, 21, 50]
+    assert prw.reference_box([5, 5, -2, 10]) == [5, 5, 0, 10]
+    assert prw.reference_query_box([-40, 300, 60, 180]) == [0, 300, 20, 180]
+    assert prw.reference_query_box(['-40.5', '10.2', '60', '100']) == \
+        [0, 10, 19, 100]
+    assert cuhk.reference_box(np.array([-5.0, 3.9, 20.5, 40.0])) == \
+        [-5, 3, 20, 40]
+
+
+def test_prw_boxes_reach_the_protocol_as_seqnet_reads_them(
+        tiny_scenes, tmp_path):
+    """A row at x=-40, w=60 keeps w=60 (not clipped to [0, 20]), and the
+    query box is clamped as SeqNet clamps it."""
+    from mmps.evaluation.functional import load_protocol
+    scenes = copy.deepcopy(tiny_scenes)
+    qi, person = _query_person(scenes)
+    _, y, _, h = person.bbox
+    person.bbox = (-40.0, y, 60.0, h)
+    root = str(tmp_path / 'PRW')
+    manifest = write_prw_release(scenes, root)
+    stats = prw.convert_prw(root, verbose=False)
+    _, test = _load(osp.join(root, 'mmps'))
+    frame = manifest['names'][qi] + '.jpg'
+    [ann] = _annotation(test, frame, person.person_id)
+    assert ann['bbox'] == [0, y, 60, h] and ann['area'] == 60 * h
+    query = test['protocol']['queries'][0]
+    assert query['bbox'] == [0, y, 20, h]
+    assert stats['test']['beyond_image'] == 0  # x clamped to 0, inside
+    proto = load_protocol(osp.join(root, 'mmps', 'test.json'))
+    assert [0, y, 60, y + h] in proto.gt_boxes.tolist()
+    np.testing.assert_array_equal(proto.query_boxes[0], [0, y, 20, y + h])
+
+
+def test_prw_person_id_twice_in_a_frame_is_kept_and_reported(
+        tiny_scenes, tmp_path, capsys):
+    """PRW labels a few ids twice in one frame (e.g. id 297 in
+    c1s2_024091.jpg): the converter keeps both boxes and reports them, the
+    checker warns, and the dataset keeps the second person in the query
+    image's gallery rows."""
+    from mmps.datasets import PersonSearchDataset
+    scenes = copy.deepcopy(tiny_scenes)
+    qi, person = _query_person(scenes)
+    width = scenes.image_size[1]
+    x, y, w, h = person.bbox
+    other_x = x + w + 2 if x + 2 * w + 2 <= width else max(x - w - 2, 0)
+    twin = PersonBox((other_x, y, w, h), person.person_id, person.appearance)
+    scenes.plans[qi].persons.append(twin)
+    root = str(tmp_path / 'PRW')
+    manifest = write_prw_release(scenes, root)
+    stats = prw.convert_prw(root)
+    frame = manifest['names'][qi] + '.jpg'
+    example = f'{frame} id {person.person_id}'
+    assert stats['test']['duplicate_ids'] == 1
+    assert stats['test']['duplicate_id_example'] == example
+    assert stats['train']['duplicate_ids'] == 0
+    out = capsys.readouterr().out
+    assert 'test: 1 labelled box(es) repeat a person id' in out
+    assert example in out
+    _, test = _load(osp.join(root, 'mmps'))
+    first, second = _annotation(test, frame, person.person_id)
+    assert (first['bbox'], second['bbox']) == ([x, y, w, h],
+                                               [other_x, y, w, h])
+
+    check = load_tool('tools/misc/check_dataset.py')
+    violations, warnings = check.inspect_dataset(
+        osp.join(root, 'mmps', 'test.json'), osp.join(root, 'frames'))
+    assert violations == []
+    assert [w for w in warnings if 'already labelled' in w] == [
+        f'test.json: annotations[{test["annotations"].index(second)}]: '
+        f'person id {person.person_id} already labelled in image id '
+        f'{second["image_id"]} (kept: the evaluation counts the image once '
+        'per query)'
+    ]
+
+    ds = PersonSearchDataset(
+        data_root=root,
+        ann_file='mmps/test.json',
+        data_prefix=dict(img='frames/'),
+        test_mode=True,
+        pipeline=[])
+    info = next(i for i in ds if i['img_path'].endswith(frame))
+    rows = info['queries']
+    assert len(rows) == len(info['instances'])
+    assert [r['bbox'] for r in rows if r['query_index'] == 0] == \
+        [[x, y, x + w, y + h]]
+    twin_row = [other_x, y, other_x + w, y + h]
+    assert [r['query_index'] for r in rows if r['bbox'] == twin_row] == [-1]
+
+
+def test_cuhk_sysu_boxes_are_not_clipped(tiny_scenes, tmp_path):
+    """The official evaluation matches against the TestG boxes unclipped:
+    a query box partly outside the image keeps its geometry."""
+    from mmps.evaluation.functional import load_protocol
+    scenes = copy.deepcopy(tiny_scenes)
+    qi, person = _query_person(scenes)
+    _, y, w, h = person.bbox
+    person.bbox = (-5.0, y, w, h)
+    root = str(tmp_path / 'CUHK-SYSU')
+    manifest = write_cuhk_sysu_release(scenes, root)
+    stats = cuhk.convert_cuhk_sysu(root, verbose=False)
+    _, test = _load(osp.join(root, 'mmps'))
+    name = manifest['names'][qi]
+    [ann] = _annotation(test, name, person.person_id)
+    assert ann['bbox'] == [-5, y, w, h]
+    assert test['protocol']['queries'][0]['bbox'] == [-5, y, w, h]
+    assert stats['test']['beyond_image'] == 1
+    assert stats['test']['testg_boxes'] == 0
+    proto = load_protocol(osp.join(root, 'mmps', 'test.json'))
+    assert [-5, y, w - 5, y + h] in proto.gt_boxes.tolist()
+    check = load_tool('tools/misc/check_dataset.py')
+    violations, warnings = check.inspect_dataset(
+        osp.join(root, 'mmps', 'test.json'))
+    assert violations == [] and len(warnings) == 2  # the box and the query
+    assert all('extends beyond' in w for w in warnings)
+
+
+def _testg_entry(root, size, k, n):
+    path = osp.join(root, 'annotation', 'test', 'train_test',
+                    f'TestG{size}.mat')
+    mat = loadmat(path)
+    return path, mat, mat[f'TestG{size}'][0, k]['Gallery'][0, n]
+
+
+def test_cuhk_sysu_gallery_box_takes_the_testg_geometry(tiny_scenes,
+                                                        tmp_path):
+    """A TestG gallery box matched to an Images.mat box by IoU only gives
+    the labelled annotation its own geometry, which the evaluation uses;
+    TestG files that disagree are counted."""
+    root = str(tmp_path / 'CUHK-SYSU')
+    manifest = write_cuhk_sysu_release(tiny_scenes, root)
+    plan_of = {n: i for i, n in manifest['names'].items()}
+
+    def box_of(image, pid):
+        return next((list(p.bbox)
+                     for p in tiny_scenes.plans[plan_of[image]].persons
+                     if p.person_id == pid), None)
+
+    # a query person shown in a gallery image that TestG4 and TestG8 list
+    k, image, pid = next(
+        (k, image, pid) for k, pid in enumerate(
+            _query_person(tiny_scenes, k)[1].person_id
+            for k in range(len(tiny_scenes.queries)))
+        for image in manifest['galleries'][4][k]
+        if image in manifest['galleries'][8][k] and box_of(image, pid))
+    old = box_of(image, pid)
+    moved = [old[0] + 2, old[1], old[2], old[3]]
+    for size in (4, 8):
+        n = manifest['galleries'][size][k].index(image)
+        path, mat, entry = _testg_entry(root, size, k, n)
+        entry['idlocate'] = np.array([moved], dtype=np.float64)
+        savemat(path, {f'TestG{size}': mat[f'TestG{size}']})
+    stats = cuhk.convert_cuhk_sysu(root, verbose=False)
+    _, test = _load(osp.join(root, 'mmps'))
+    [ann] = _annotation(test, image, pid)
+    assert ann['bbox'] == moved
+    assert (stats['test']['testg_boxes'], stats['test']['testg_conflicts']) \
+        == (1, 0)
+    # TestG8 now disagrees with TestG4: the first file wins, and it is told
+    n = manifest['galleries'][8][k].index(image)
+    path, mat, entry = _testg_entry(root, 8, k, n)
+    entry['idlocate'] = np.array([old], dtype=np.float64)
+    savemat(path, {'TestG8': mat['TestG8']})
+    stats = cuhk.convert_cuhk_sysu(root, verbose=False)
+    _, test = _load(osp.join(root, 'mmps'))
+    assert _annotation(test, image, pid)[0]['bbox'] == moved
+    assert (stats['test']['testg_boxes'], stats['test']['testg_conflicts']) \
+        == (1, 1)

@@ -182,3 +182,113 @@ def test_mask_flags(tiny_root, tmp_path):
     json.dump(data, open(path, 'w'))
     with pytest.raises(ValueError, match='but no segmentation'):
         _dataset(root)
+
+
+@pytest.mark.parametrize('corrupt', [False, True])
+@pytest.mark.parametrize('bad_image', ['skip', 'error'])
+def test_bad_test_image_fails_at_load_time(tiny_root, tmp_path, corrupt,
+                                           bad_image):
+    """Any missing or unreadable test image raises, also one without a
+    query: the evaluation needs every image, and skipping a gallery image
+    would inflate mAP."""
+    root = str(tmp_path / 'r')
+    shutil.copytree(tiny_root, root)
+    _, img = _break_image(root, 'test', corrupt)
+    with pytest.raises(OSError) as err:
+        _dataset(root, 'test', bad_image=bad_image, verify_images=True)
+    message = str(err.value)
+    assert osp.join(root, 'images', img['file_name']) in message
+    assert f'image id {img["id"]} of the test split' in message
+    assert ('corrupt' if corrupt else 'missing') in message
+
+
+def test_metainfo_names_the_annotation_file(tiny_root, monkeypatch):
+    """``metainfo['ann_file']`` is the absolute path, which
+    PersonSearchMetric falls back to when it has no ann_file."""
+    from mmps.evaluation import PersonSearchMetric
+    monkeypatch.chdir(tiny_root)
+    ds = PersonSearchDataset(
+        ann_file='annotations/test.json',
+        data_prefix=dict(img='images/'),
+        test_mode=True,
+        pipeline=[])
+    expected = osp.join(osp.realpath(tiny_root), 'annotations', 'test.json')
+    assert osp.isabs(ds.metainfo['ann_file'])
+    assert osp.realpath(ds.metainfo['ann_file']) == expected
+    metric = PersonSearchMetric()
+    metric.dataset_meta = ds.metainfo
+    assert metric.load_protocol().num_queries == len(ds.protocol['queries'])
+    lazy = _dataset(tiny_root, lazy_init=True)
+    assert lazy.metainfo['ann_file'] == osp.join(tiny_root, 'annotations',
+                                                 'train.json')
+
+
+def _edit_json(root, split, edit):
+    data = _json(root, split)
+    edit(data)
+    json.dump(data, open(osp.join(root, 'annotations', f'{split}.json'), 'w'))
+    return data
+
+
+def test_boxes_beyond_the_image_kept_in_test_clipped_in_training(
+        tiny_root, tmp_path):
+    """Evaluation uses the stored (reference) geometry; training gets boxes
+    inside the image."""
+    root = str(tmp_path / 'r')
+    shutil.copytree(tiny_root, root)
+    height, width = TINY['image_size']
+    for split in ('train', 'test'):
+        ann = _edit_json(
+            root, split, lambda d: d['annotations'][0].update(
+                bbox=[-40.0, 10.0, 60.0, height + 5.0]))['annotations'][0]
+        ds = _dataset(root, split)
+        info = next(i for i in ds if i['img_id'] == ann['image_id'])
+        box = [-40.0, 10.0, 20.0, height + 15.0]
+        if split == 'train':
+            box = [0.0, 10.0, 20.0, float(height)]
+        assert box in [i['bbox'] for i in info['instances']]
+        assert box in ds.gt_by_image[ann['image_id']]['bboxes'].tolist()
+
+
+def test_query_replaces_only_its_own_box(tiny_root, tmp_path):
+    """A person id labelled on two boxes of the query image: the query box
+    stands in for the box it overlaps most, the other stays a gallery row."""
+    root = str(tmp_path / 'r')
+    shutil.copytree(tiny_root, root)
+    query = _json(root, 'test')['protocol']['queries'][0]
+    x, y, w, h = query['bbox']
+    far = [x + 3 * w if x < 40 else x - 3 * w, y, w, h]
+
+    def add_twin(data, bbox):
+        data['annotations'].append(
+            dict(id=10**6, image_id=query['image_id'], category_id=1,
+                 bbox=bbox, area=w * h, iscrowd=0,
+                 person_id=query['person_id'], mask_source='box'))
+
+    def rows(ds):
+        info = next(i for i in ds if i['img_id'] == query['image_id'])
+        assert len(info['queries']) == len(info['instances'])
+        return [(r['bbox'], r['query_index']) for r in info['queries']]
+
+    def xyxy(b):
+        return [b[0], b[1], b[0] + b[2], b[1] + b[3]]
+
+    # the twin stands apart: the query's original GT box is its own
+    _edit_json(root, 'test', lambda d: add_twin(d, far))
+    got = rows(_dataset(root, 'test'))
+    assert (xyxy(far), -1) in got and (xyxy(query['bbox']), 0) in got
+    assert sum(b == xyxy(query['bbox']) for b, _ in got) == 1
+    # the twin is listed first but overlaps less: still the one kept
+    shifted = [x + 1, y, w, h]
+
+    def twin_first(data):
+        data['annotations'] = [
+            a for a in data['annotations'] if a['id'] != 10**6
+        ]
+        add_twin(data, shifted)
+        data['annotations'].insert(0, data['annotations'].pop())
+
+    _edit_json(root, 'test', twin_first)
+    got = rows(_dataset(root, 'test'))
+    assert (xyxy(shifted), -1) in got
+    assert sum(b == xyxy(query['bbox']) for b, _ in got) == 1

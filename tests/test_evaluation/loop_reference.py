@@ -48,9 +48,11 @@ def loop_search(query_feats, query_imgs, query_pids, det_boxes, det_scores,
                     if det_imgs[j] == i and det_scores[j] >= det_thresh]
             sims = [float(det_feats[j] @ query_feats[q]) for j in dets]
             labels = [False] * len(dets)
-            for g in range(len(gt_imgs)):
-                if gt_imgs[g] != i or pid < 0 or gt_pids[g] != pid:
-                    continue
+            # one occurrence per image, matched against the image's first
+            # box of the person (SeqNet's eval_search_prw)
+            boxes = [g for g in range(len(gt_imgs))
+                     if gt_imgs[g] == i and pid >= 0 and gt_pids[g] == pid]
+            for g in boxes[:1]:
                 count_gt += 1
                 w = gt_boxes[g][2] - gt_boxes[g][0]
                 h = gt_boxes[g][3] - gt_boxes[g][1]

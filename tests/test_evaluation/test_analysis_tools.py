@@ -2,6 +2,8 @@
 import json
 import pickle
 import runpy
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -43,6 +45,48 @@ def test_search_hits_grid(files):
     assert len(true_imgs) == len(set(true_imgs)) >= 1
     assert all(protocol.query_pids[0] in protocol.gt_pids[
         protocol.gt_imgs == i] for i in true_imgs)
+
+
+@pytest.mark.parametrize('args, message', [
+    (['--gallery-size', '50'], "error: gallery size 50 is not in the "
+     "'synthetic' protocol (available: 3, 6, full)"),
+    (['--queries', '0', '6'], "error: query index 6 out of range: the "
+     "'synthetic' protocol has 6 queries (valid indices: 0 to 5)"),
+    (['--queries', '-1', '9'], 'error: query indices -1, 9 out of range'),
+    (['--topk', '0'], 'error: topk must be at least 1, got 0'),
+])
+def test_search_hits_bad_request_exits_before_reading(files, args, message):
+    # the results file does not exist: the check comes before any work
+    root, _ = files
+    tool = runpy.run_path(str(TOOLS / 'vis_search_results.py'))
+    with pytest.raises(SystemExit) as exc:
+        tool['main']([str(root / 'test.json'), str(root / 'missing.pkl')] +
+                     args)
+    assert str(exc.value.code).startswith(message)
+    assert '\n' not in str(exc.value.code)
+
+
+def test_search_hits_bad_request_exit_status(files):
+    # exit status 1, one line on stderr, no traceback
+    root, _ = files
+    proc = subprocess.run(
+        [sys.executable, str(TOOLS / 'vis_search_results.py'),
+         str(root / 'test.json'), str(root / 'missing.pkl'), '--queries',
+         '0', '7'], capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == [
+        "error: query index 7 out of range: the 'synthetic' protocol has 6 "
+        'queries (valid indices: 0 to 5)']
+
+
+def test_check_vis_args(files):
+    _, ann = files
+    tool = runpy.run_path(str(TOOLS / 'vis_search_results.py'))
+    protocol = load_protocol(ann)
+    assert tool['check_vis_args'](protocol, [0, 5]) == 'full'
+    assert tool['check_vis_args'](protocol, [1], 3, topk=2) == '3'
+    with pytest.raises(ValueError, match='gallery size 100 is not'):
+        tool['check_vis_args'](protocol, [0], 100)
 
 
 def test_gallery_size_curve(files):

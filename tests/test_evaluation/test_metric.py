@@ -98,6 +98,36 @@ def test_metric_reads_dataset_meta_and_dump_of_samples(split, tmp_path):
     assert offline['mAP'] == pytest.approx(got['mAP'])
 
 
+def test_metric_falls_back_to_dataset_meta_ann_file(split):
+    # no ann_file in the config: the runner hands the test dataset's
+    # metainfo over, where PersonSearchDataset keeps 'ann_file'
+    ann_file, records = split
+    explicit = PersonSearchMetric(ann_file=ann_file)
+    explicit.process({}, [to_sample(r) for r in records])
+    expected = explicit.evaluate(len(records))
+    metric = METRICS.build(dict(type='PersonSearchMetric'))
+    metric.dataset_meta = dict(classes=('person', ), palette=[(220, 20, 60)],
+                               num_person_ids=6, ann_file=ann_file)
+    metric.process({}, [to_sample(r) for r in records])
+    assert metric.evaluate(len(records)) == pytest.approx(expected)
+    # a metainfo without the key is a clear error naming what it holds
+    metric.dataset_meta = dict(classes=('person', ), num_person_ids=6)
+    with pytest.raises(ValueError, match=r"needs ann_file.*metainfo has "
+                       r"'ann_file'.*keys: \['classes', 'num_person_ids'\]"):
+        metric.load_protocol()
+
+
+def test_dataset_metainfo_names_its_ann_file(split):
+    # the key the metric reads is the one PersonSearchDataset writes
+    from mmps.datasets import PersonSearchDataset
+    ann_file, _ = split
+    dataset = PersonSearchDataset(ann_file=ann_file, test_mode=True,
+                                  pipeline=[], lazy_init=True)
+    metric = PersonSearchMetric()
+    metric.dataset_meta = dataset.metainfo
+    assert metric.load_protocol().num_images == 10
+
+
 def test_metric_errors_name_the_image(split):
     ann_file, records = split
     metric = PersonSearchMetric(ann_file=ann_file)

@@ -153,3 +153,70 @@ def test_cbgm_is_labelled_in_results(split):
     assert 'CBGM re-ranking (k1=10, k2=3)' in format_table(report, protocol)
     assert 'cbgm' not in summarize(evaluate_results(records, protocol),
                                    protocol)
+
+
+def _det_split():
+    """Three images: 100 holds person 0 (A) and an unlabelled person (U1),
+    101 only an unlabelled person (U2), 102 person 0 again (B). Every
+    person is detected exactly; 102 also has a false detection X."""
+    boxes = {'A': [0, 0, 50, 100], 'U1': [200, 0, 50, 100],
+             'U2': [0, 0, 50, 100], 'B': [100, 0, 50, 100]}
+    persons = {100: [('A', 0), ('U1', -1)], 101: [('U2', -1)],
+               102: [('B', 0)]}
+    scores = {'A': 0.9, 'U1': 0.95, 'U2': 0.99, 'B': 0.6}
+    images, anns, records = [], [], []
+    for img_id, people in persons.items():
+        images.append(dict(id=img_id, file_name=f'{img_id}.jpg', width=400,
+                           height=300))
+        gt = np.array([boxes[name] for name, _ in people], float)
+        gt[:, 2:] += gt[:, :2]
+        for name, pid in people:
+            anns.append(dict(id=len(anns), image_id=img_id, category_id=1,
+                             bbox=boxes[name], area=5000.0, iscrowd=0,
+                             person_id=pid))
+        det = gt
+        det_scores = [scores[name] for name, _ in people]
+        if img_id == 102:
+            det = np.r_[gt, [[300., 100., 350., 200.]]]
+            det_scores.append(0.7)
+        records.append(dict(
+            img_id=img_id, bboxes=det, scores=np.array(det_scores),
+            embeddings=np.tile([1., 0.], (len(det), 1)), query_bboxes=gt,
+            query_embeddings=np.tile([1., 0.], (len(gt), 1)),
+            query_indices=np.array([0 if img_id == 100 and k == 0 else -1
+                                    for k in range(len(gt))])))
+    ann = dict(info=dict(dataset='det'), images=images, annotations=anns,
+               protocol=dict(queries=[dict(image_id=100, bbox=boxes['A'],
+                                           person_id=0)]))
+    return load_protocol(ann), records
+
+
+def test_detection_labelled_only_skips_unlabelled_images():
+    # labelled boxes only (SeqNet labeled_only=True): image 101 (no
+    # labelled person) is skipped with its detection U2 (0.99). Ranking
+    # U1 0.95 F, A 0.9 T, X 0.7 F, B 0.6 T; recall 2/2.
+    # AP = 1/2 * 1/2 + 1/2 * 2/4 = 1/2 (U2 kept as a false positive would
+    # give 1/2 * 1/3 + 1/2 * 2/5).
+    # All boxes: U2 .99 T, U1 .95 T, A .9 T, X .7 F, B .6 T; recall 4/4.
+    # AP = 3/4 * 1 + 1/4 * 4/5 = 0.95.
+    protocol, records = _det_split()
+    flat = summarize(evaluate_results(records, protocol), protocol)
+    assert flat['det_recall_labeled'] == pytest.approx(1.0)
+    assert flat['det_ap_labeled'] == pytest.approx(0.5)
+    assert flat['det_recall'] == pytest.approx(1.0)
+    assert flat['det_ap'] == pytest.approx(0.95)
+
+
+@pytest.mark.parametrize('where, bbox, message', [
+    ('annotations', [10, 20, 0, 50], r'annotation 3 \(image id 101'),
+    ('annotations', [10, 20, 30, -5], r'annotation 3 \(image id 101'),
+    ('queries', [10, 20, 0, 0], r'query 1 \(image id'),
+])
+def test_degenerate_boxes_are_rejected(where, bbox, message):
+    ann, _ = make_split()
+    items = ann['annotations'] if where == 'annotations' else \
+        ann['protocol']['queries']
+    items[3 if where == 'annotations' else 1]['bbox'] = bbox
+    with pytest.raises(ValueError, match=message + r'.*\[10\.0, 20\.0, '
+                       r'.*zero or negative width or height'):
+        load_protocol(ann)

@@ -48,6 +48,42 @@ def test_duplicate_boxes_give_one_true_positive():
     assert res.cmc[0].tolist() == [False, True, True]
 
 
+def test_id_on_two_boxes_of_one_image_counts_once():
+    # the reviewer's dup.py: image 1 labels person 7 on two overlapping
+    # boxes and holds one detection fitting both. SeqNet counts the image
+    # once: one occurrence, one true positive, AP = 1 (was 2 when counted
+    # per box).
+    res = run([(1, [10, 10, 60, 160], 0.9, 1.0)],
+              [(0, [0, 0, 50, 150], 7), (1, [10, 10, 60, 160], 7),
+               (1, [12, 12, 62, 162], 7)], 2)
+    assert res.ap.tolist() == [1.0]
+    assert res.num_occurrences[0] == 1 and res.num_tp[0] == 1
+    assert res.summary()['mAP'] == 1.0
+
+
+def test_id_on_two_persons_matches_the_first_box():
+    # the reviewer's dup3.py (PRW frames label one id on two persons):
+    # image 1 holds person 7 at A = [0, 0, 50, 150] (first box) and at
+    # B = [300, 0, 350, 150]; image 2 an unlabelled person. Detections:
+    # A 1.0, B 0.6 (image 1), a distractor 0.8 (image 2). One occurrence,
+    # matched against A: ranking 1.0 T, 0.8 F, 0.6 F, AP 1 (SeqNet's value;
+    # counting B as a second occurrence gave (1 + 2/3) / 2).
+    box_a, box_b = [0, 0, 50, 150], [300, 0, 350, 150]
+    gts = [(0, box_a, 7), (1, box_a, 7), (1, box_b, 7), (2, box_a, -1)]
+    dets = [(1, box_a, 0.9, 1.0), (1, box_b, 0.9, 0.6),
+            (2, box_a, 0.9, 0.8)]
+    res = run(dets, gts, 3)
+    assert res.ap.tolist() == [1.0]
+    assert res.num_occurrences[0] == 1 and res.num_tp[0] == 1
+    # only the first box is matched: a detection of B alone is a miss
+    res = run(dets[1:], gts, 3)
+    assert res.ap[0] == 0.0 and res.num_tp[0] == 0
+    assert res.num_occurrences[0] == 1
+    # with B listed first, B is the box matched: 0.8 F, 0.6 T, AP 1/2
+    res = run(dets[1:], [gts[0], gts[2], gts[1], gts[3]], 3)
+    assert res.ap[0] == pytest.approx(0.5) and res.num_tp[0] == 1
+
+
 def test_small_box_iou_rule():
     # 10 x 20 person: threshold 200 / (20 * 30) = 1/3. A detection
     # [0, 0, 10, 50] has IoU 200 / 500 = 0.4 >= 1/3: true positive.

@@ -6,20 +6,36 @@ from .loop_reference import loop_search
 
 
 def random_case(rng):
-    """A small random protocol with empty images, ties and duplicates."""
+    """A small random protocol with empty images, ties, duplicate
+    detections and person ids repeated on several boxes of one image."""
     num_images = int(rng.integers(1, 7))
     dim = 3
     cams = rng.integers(0, 3, num_images)
     gt_boxes, gt_imgs, gt_pids = [], [], []
     for i in range(num_images):
         n = int(rng.integers(0, 4))
-        pids = rng.permutation(5)[:n] - 1  # at most one box per person
-        for p in pids:
+        pids = list(rng.permutation(5)[:n] - 1)
+        boxes = []
+        for _ in pids:
             x, y = rng.integers(0, 50, 2)
             w, h = rng.integers(4, 60, 2)
-            gt_boxes.append([x, y, x + w, y + h])
-            gt_imgs.append(i)
-            gt_pids.append(p)
+            boxes.append([x, y, x + w, y + h])
+        labelled = [k for k, p in enumerate(pids) if p >= 0]
+        if labelled and rng.random() < 0.4:
+            # the id again on another box, before or after the first one,
+            # either a shifted copy (a detection may fit both) or elsewhere
+            k = int(rng.choice(labelled))
+            if rng.random() < 0.5:
+                box = list(np.asarray(boxes[k]) + rng.integers(-3, 4, 4))
+            else:
+                x, y = rng.integers(0, 50, 2)
+                box = [x, y, x + rng.integers(4, 60), y + rng.integers(4, 60)]
+            at = int(rng.integers(0, len(pids) + 1))
+            pids.insert(at, pids[k])
+            boxes.insert(at, box)
+        gt_boxes += boxes
+        gt_imgs += [i] * len(pids)
+        gt_pids += pids
     gt_boxes = np.array(gt_boxes, float).reshape(-1, 4)
     gt_imgs, gt_pids = np.array(gt_imgs, int), np.array(gt_pids, int)
     det_boxes, det_imgs = [], []

@@ -152,6 +152,8 @@ def loop_query(case, q, gallery, by_img, gt_by_img, cross_camera, thresh,
                     labels[j] = True
                     count_tp += 1
                     break
+            # one occurrence per image: its first box with the id (SeqNet)
+            break
         y_true.append(labels)
         y_score.append(sims)
     y_true, y_score = np.concatenate(y_true), np.concatenate(y_score)

@@ -7,7 +7,7 @@ The results file is the pickle written by ``PersonSearchMetric``'s
 
 Example:
     python tools/analysis_tools/eval_results.py \\
-        data/cuhk_sysu/annotations/test.json work_dirs/results.pkl \\
+        data/CUHK-SYSU/mmps/test.json work_dirs/results.pkl \\
         --gallery-sizes 50 100 full --det-thresh 0.6 --labeled
 """
 import argparse

@@ -5,7 +5,7 @@ draws one line per results file.
 
 Example:
     python tools/analysis_tools/gallery_size_curve.py \\
-        data/cuhk_sysu/annotations/test.json oim.pkl seqnet.pkl \\
+        data/CUHK-SYSU/mmps/test.json oim.pkl seqnet.pkl \\
         --labels OIM SeqNet --out work_dirs/gallery_curve.png
 """
 import argparse

@@ -4,16 +4,22 @@ Each row shows the query image with its box (blue), then the k most similar
 kept gallery detections: green when it is the query person's true positive
 under the protocol's rule, red otherwise, titled with the similarity.
 
+A query index or gallery size the protocol does not have is a one-line
+error (exit code 1) before the results are read; :func:`check_vis_args`
+runs that check for callers such as ``tools/demo.py``.
+
 Example:
     python tools/analysis_tools/vis_search_results.py \\
-        data/cuhk_sysu/annotations/test.json work_dirs/results.pkl \\
-        --img-prefix data/cuhk_sysu/Image/SSM --queries 0 5 9 --topk 5 \\
+        data/CUHK-SYSU/mmps/test.json work_dirs/results.pkl \\
+        --img-prefix data/CUHK-SYSU/Image/SSM --queries 0 5 9 --topk 5 \\
         --out work_dirs/search_hits.png
 """
 import argparse
 import json
 import os.path as osp
+import sys
 import warnings
+from typing import List, Optional, Sequence, Union
 
 import matplotlib
 
@@ -22,8 +28,36 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from mmps.evaluation.functional import (  # noqa: E402
-    check_record, load_protocol, load_results, paired_iou,
+    SearchProtocol, check_record, load_protocol, load_results, paired_iou,
     search_iou_threshold)
+
+
+def check_vis_args(protocol: SearchProtocol,
+                   queries: Sequence[int],
+                   gallery_size: Union[int, str] = 'full',
+                   topk: int = 5) -> str:
+    """Check a drawing request against the protocol before any work.
+
+    Args:
+        protocol (SearchProtocol): the test protocol.
+        queries (Sequence[int]): (K,) query indices to draw.
+        gallery_size (int | str): a gallery size of the protocol or
+            ``'full'``. Defaults to ``'full'``.
+        topk (int): hits per query, at least 1. Defaults to 5.
+
+    Returns:
+        str: the gallery setting's name (``'full'`` or a key of
+        ``protocol.galleries``).
+
+    Raises:
+        ValueError: a one-line message naming the bad value: a query index
+            out of range, a gallery size the protocol lacks (with the
+            available ones) or ``topk`` below 1.
+    """
+    protocol.check_query_indices(queries)
+    if topk < 1:
+        raise ValueError(f'topk must be at least 1, got {topk}')
+    return protocol.check_gallery_size(gallery_size)
 
 
 def rank_query(protocol, records, q, gallery, det_thresh, topk):
@@ -83,9 +117,13 @@ def load_image(path, width, height):
 
 def draw(ann, protocol, records, queries, gallery_size, det_thresh, topk,
          img_prefix, out):
-    """Write the grid PNG to ``out``."""
+    """Write the grid PNG to ``out``.
+
+    ``queries``, ``gallery_size`` and ``topk`` must have passed
+    :func:`check_vis_args`.
+    """
     images = {img['id']: img for img in ann['images']}
-    gallery = protocol.galleries.get(str(gallery_size))
+    gallery = protocol.galleries.get(gallery_size)
     fig, axes = plt.subplots(len(queries), topk + 1,
                              figsize=(2.2 * (topk + 1), 3.2 * len(queries)),
                              squeeze=False)
@@ -114,7 +152,9 @@ def draw(ann, protocol, records, queries, gallery_size, det_thresh, topk,
     plt.close(fig)
 
 
-def main(argv=None):
+def main(argv: Optional[List[str]] = None) -> None:
+    """Command line entry; exits with status 1 and a one-line message on
+    stderr when :func:`check_vis_args` rejects the arguments."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('ann_file', help='test annotation JSON (protocol)')
     parser.add_argument('results', help='results pickle')
@@ -130,12 +170,17 @@ def main(argv=None):
     with open(args.ann_file) as f:
         ann = json.load(f)
     protocol = load_protocol(ann)
+    try:
+        gallery_size = check_vis_args(protocol, args.queries,
+                                      args.gallery_size, args.topk)
+    except ValueError as err:
+        sys.exit(f'error: {err}')
     records = {}
     for raw in load_results(args.results):
         rec = check_record(raw)
         records[int(protocol.image_index([rec['img_id']], 'results')[0])] = \
             rec
-    draw(ann, protocol, records, args.queries, args.gallery_size,
+    draw(ann, protocol, records, args.queries, gallery_size,
          args.det_thresh, args.topk, args.img_prefix, args.out)
     print(f'saved {args.out}')
 

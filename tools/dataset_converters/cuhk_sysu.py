@@ -44,6 +44,14 @@ A subset entry is thus a query person (image name + box) with its own
 same image and box; its gallery is compared with the TestG list of the same
 size for that query and the number of differing lists is reported.
 
+Boxes follow the official evaluation (ShuangLI59/person_search, also
+serend1p1ty/SeqNet ``eval_func.py``), so that evaluating on these files
+matches it exactly: x, y, w and h are truncated to integers and the box is
+not clipped to the image (:func:`reference_box`). A labelled test box takes
+the geometry of its TestG ``Gallery``/``Query`` box, which the evaluation
+matches against, where that differs from the ``Images.mat`` box it was
+matched to (the summary counts these and any TestG files that disagree).
+
 Writes ``<out-dir>/train.json`` and ``<out-dir>/test.json`` (default
 ``<root>/mmps``) with ``file_name`` relative to ``Image/SSM``. The .mat
 files are streamed with :mod:`mmps.datasets.matfile` (TestG4000 alone holds
@@ -86,6 +94,12 @@ def load_var(path: str, key: str, fields: Sequence[str] = ()) -> Any:
     if fields:
         struct_fields(value, path, key, fields)
     return value
+
+
+def reference_box(xywh: Sequence[float]) -> List[float]:
+    """(x, y, w, h) truncated towards zero, as the official evaluation reads
+    ``idlocate`` (``astype(np.int32)``); not clipped to the image."""
+    return [float(int(v)) for v in xywh]
 
 
 def _box(x: Any) -> Optional[np.ndarray]:
@@ -147,11 +161,14 @@ def convert_cuhk_sysu(root: str, out_dir: Optional[str] = None,
     """Convert a CUHK-SYSU release; returns per-split statistics.
 
     Person ids are the digits of the release's ``idname`` (``p<k>``); test
-    boxes get the id of the query whose gallery lists them. Boxes with
-    w or h <= 0 (after clipping to the image) are dropped and counted.
-    ``stats['test']`` also holds ``gallery_sizes`` and, per subset, the
-    number of queries and of subset galleries that differ from the TestG
-    list of the same size.
+    boxes get the id of the query whose gallery lists them. Boxes follow
+    :func:`reference_box`; boxes with w or h <= 0 are dropped and counted.
+    ``stats['test']`` also holds ``gallery_sizes``, ``testg_boxes`` (test
+    boxes whose geometry was taken from a TestG file because it differs
+    from ``Images.mat``), ``testg_conflicts`` (boxes given two different
+    geometries by TestG files; the first file, in increasing gallery size,
+    wins) and, per subset, the number of queries and of subset galleries
+    that differ from the TestG list of the same size.
     """
     if not osp.isdir(root):
         raise FileNotFoundError(f'CUHK-SYSU root not found: {root}')
@@ -188,18 +205,29 @@ def convert_cuhk_sysu(root: str, out_dir: Optional[str] = None,
             locs = struct_fields(boxes, images_mat, f'Img.box of {name}',
                                  ('idlocate', ))['idlocate']
         index.boxes[name] = [(tuple(b.tolist()),
-                              builder.add_box(image_id, b, -1))
+                              builder.add_box(image_id, reference_box(b), -1))
                              for b in map(_box, locs) if b is not None]
     missing_pool = test_names - set(where)
     if missing_pool:
         raise ValueError(f'{pool_mat} names images absent from Images.mat: '
                          f'{sorted(missing_pool)[:5]}')
     test_ids = {n: i for n, (s, i) in where.items() if s == 'test'}
+    # test annotation index -> the TestG box it took
+    testg_box: Dict[int, List[float]] = {}
+    testg_counts = dict(testg_boxes=0, testg_conflicts=0)
 
-    def assign(name: str, box: np.ndarray, pid: int, source: str) -> None:
+    def assign(name: str,
+               box: np.ndarray,
+               pid: int,
+               source: str,
+               from_testg: bool = False) -> None:
+        """Label the ``Images.mat`` box of ``name`` that ``box`` matches;
+        with ``from_testg`` it also takes the reference geometry of
+        ``box``."""
         if name not in where:
             raise ValueError(f'{source}: image {name} is not in Images.mat')
-        anns = builders[where[name][0]].annotations
+        builder = builders[where[name][0]]
+        anns = builder.annotations
         # identical boxes may hold two persons: take a free one first
         free = [
             i for i in index.candidates(name, box)
@@ -209,6 +237,16 @@ def convert_cuhk_sysu(root: str, out_dir: Optional[str] = None,
             raise ValueError(f'{source}: box {box.tolist()} of id {pid} '
                              f'matches no box of {name} in Images.mat')
         anns[free[0]]['person_id'] = pid
+        if not from_testg:
+            return
+        ref = reference_box(box)
+        if free[0] not in testg_box:
+            testg_box[free[0]] = ref
+            if anns[free[0]]['bbox'] != ref:
+                builder.set_box(free[0], ref)
+                testg_counts['testg_boxes'] += 1
+        elif testg_box[free[0]] != ref:
+            testg_counts['testg_conflicts'] += 1
 
     train = load_var(train_mat, 'Train')
     for k, item in enumerate(train):
@@ -221,7 +259,11 @@ def convert_cuhk_sysu(root: str, out_dir: Optional[str] = None,
         for name, loc in zip(scene['imname'], scene['idlocate']):
             assign(name, _box(loc), pid, train_mat)
 
-    def gallery_ids(gallery: Any, pid: int, path: str, k: int) -> List[int]:
+    def gallery_ids(gallery: Any,
+                    pid: int,
+                    path: str,
+                    k: int,
+                    from_testg: bool = False) -> List[int]:
         """Image ids of one gallery list; labels the listed boxes."""
         struct_fields(gallery, path, f'query {k} Gallery',
                       ('imname', 'idlocate'))
@@ -233,7 +275,7 @@ def convert_cuhk_sysu(root: str, out_dir: Optional[str] = None,
                              'which is not a test image of pool.mat')
         for name, loc in zip(names, gallery['idlocate']):
             if loc.size:
-                assign(name, _box(loc), pid, path)
+                assign(name, _box(loc), pid, path, from_testg)
         return ids
 
     num_train_ids = len(train)
@@ -252,15 +294,18 @@ def convert_cuhk_sysu(root: str, out_dir: Optional[str] = None,
                 if name not in test_ids:
                     raise ValueError(f'{path}: query {k} image {name} is '
                                      'not a test image of pool.mat')
-                assign(name, box, pid, path)
-                qbox = builders['test'].clip_box(test_ids[name], box)
+                assign(name, box, pid, path, from_testg=True)
                 queries.append(
-                    dict(image_id=test_ids[name], bbox=qbox, person_id=pid))
+                    dict(
+                        image_id=test_ids[name],
+                        bbox=reference_box(box),
+                        person_id=pid))
                 query_keys.append(_qkey(name, box))
             elif k >= len(query_keys) or query_keys[k] != _qkey(name, box):
                 raise ValueError(f'{path}: query {k} differs from '
                                  f'{test_mats[0]}')
-            lists.append(gallery_ids(item['Gallery'], pid, path, k))
+            lists.append(
+                gallery_ids(item['Gallery'], pid, path, k, from_testg=True))
         if len(lists) != len(query_keys):
             raise ValueError(f'{path}: {len(lists)} queries, '
                              f'{test_mats[0]} has {len(query_keys)}')
@@ -296,12 +341,18 @@ def convert_cuhk_sysu(root: str, out_dir: Optional[str] = None,
         builder.dump(osp.join(out_dir, f'{split}.json'))
         stats[split] = builder.stats()
     stats['test'].update(
-        gallery_sizes=sorted(map(int, galleries)), subsets=subset_stats)
+        gallery_sizes=sorted(map(int, galleries)),
+        subsets=subset_stats,
+        **testg_counts)
     if verbose:
         print(format_summary('CUHK-SYSU', stats))
         print(f'gallery sizes: {stats["test"]["gallery_sizes"]}; subsets '
               '(queries, galleries differing from the TestG list of their '
               f'size): {subset_stats}')
+        print(f'test boxes given their TestG geometry (differs from '
+              f'Images.mat): {testg_counts["testg_boxes"]}; boxes with '
+              f'conflicting TestG geometries: '
+              f'{testg_counts["testg_conflicts"]}')
     return stats
 
 

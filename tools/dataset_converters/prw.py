@@ -13,15 +13,30 @@ Writes ``<out-dir>/train.json`` and ``<out-dir>/test.json`` (default
 ``<root>/mmps``) with ``file_name`` relative to ``frames``. Every query
 searches all other test frames (no gallery lists). The camera id is ``k``.
 
+Boxes follow the loader of SeqNet (serend1p1ty/SeqNet ``datasets/prw.py``),
+whose evaluation the published PRW numbers use, so that evaluating on these
+files matches it exactly:
+
+- an annotation row's negative x, y, w or h becomes 0 without shrinking the
+  box, then the corners x, y, x + w, y + h are truncated to integers
+  (:func:`reference_box`);
+- a query's corners x, y, x + w, y + h are truncated to integers, then
+  negative corners become 0 (:func:`reference_query_box`).
+
+Boxes are not clipped to the frame. A person id on two boxes of one frame
+(the release has a few, e.g. id 297 in ``c1s2_024091.jpg``) is kept; the
+summary counts such boxes and names the first.
+
 Usage::
 
     python tools/dataset_converters/prw.py data/PRW
 """
 import argparse
+import math
 import os.path as osp
 import re
 import time
-from typing import Dict, Optional
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 from scipy.io import loadmat
@@ -40,6 +55,30 @@ def require(path: str, what: str) -> str:
             f'PRW {what} not found: expected it at {path} '
             '(see docs/dataset_prepare.md for the release layout)')
     return path
+
+
+def reference_box(xywh: Sequence[float]) -> List[float]:
+    """(x, y, w, h) of an annotation row as SeqNet reads it.
+
+    Negative x, y, w, h become 0 (the box keeps its width and height), and
+    the corners are truncated to integers: ``[-40, 10.7, 60, 100]`` gives
+    ``[0, 10, 60, 100]``.
+    """
+    x, y, w, h = (max(float(v), 0.0) for v in xywh)
+    x1, y1 = math.floor(x), math.floor(y)
+    x2, y2 = math.floor(x + w), math.floor(y + h)
+    return [float(x1), float(y1), float(x2 - x1), float(y2 - y1)]
+
+
+def reference_query_box(xywh: Sequence[float]) -> List[float]:
+    """(x, y, w, h) of a ``query_info.txt`` box as SeqNet reads it.
+
+    The corners are truncated towards zero, then negative corners become 0
+    (the box shrinks): ``[-40, 10, 60, 100]`` gives ``[0, 10, 20, 100]``.
+    """
+    x, y, w, h = (float(v) for v in xywh)
+    x1, y1, x2, y2 = (max(int(v), 0) for v in (x, y, x + w, y + h))
+    return [float(x1), float(y1), float(x2 - x1), float(y2 - y1)]
 
 
 def load_frame_list(path: str, key: str) -> list:
@@ -77,8 +116,11 @@ def convert_prw(root: str, out_dir: Optional[str] = None,
                 verbose: bool = True) -> Dict[str, dict]:
     """Convert a PRW release; returns per-split statistics.
 
-    Identity -2 becomes -1 (unlabelled); other ids are kept. Boxes are
-    clipped to the frame; w or h <= 0 boxes are dropped and counted.
+    Identity -2 becomes -1 (unlabelled); other ids are kept. Boxes follow
+    :func:`reference_box` and :func:`reference_query_box`; boxes with w or
+    h <= 0 afterwards are dropped and counted. A person id repeated within
+    a frame is kept and counted (``duplicate_ids``, with
+    ``duplicate_id_example``).
     """
     if not osp.isdir(root):
         raise FileNotFoundError(f'PRW root not found: {root}')
@@ -109,7 +151,7 @@ def convert_prw(root: str, out_dir: Optional[str] = None,
                 require(osp.join(ann_dir, frame + '.mat'),
                         f'annotation of {frame}'))
             for pid, x, y, w, h in rows:
-                builder.add_box(image_id, (x, y, w, h),
+                builder.add_box(image_id, reference_box((x, y, w, h)),
                                 int(pid) if pid >= 0 else -1)
             if split == 'test':
                 test_ids[frame] = image_id
@@ -129,10 +171,11 @@ def convert_prw(root: str, out_dir: Optional[str] = None,
         if frame not in test_ids:
             raise ValueError(f'{query_txt}:{k + 1}: frame {frame} is not '
                              'in frame_test.mat')
-        bbox = builders['test'].clip_box(test_ids[frame],
-                                         [float(v) for v in parts[1:5]])
-        if bbox is None:
-            raise ValueError(f'{query_txt}:{k + 1}: degenerate query box')
+        bbox = reference_query_box(parts[1:5])
+        if not (bbox[2] > 0 and bbox[3] > 0):
+            raise ValueError(f'{query_txt}:{k + 1}: query box '
+                             f'{parts[1:5]} has w or h <= 0 once its '
+                             'negative corners are set to 0')
         queries.append(
             dict(image_id=test_ids[frame], bbox=bbox, person_id=int(parts[0])))
     builders['test'].protocol = dict(queries=queries, galleries={}, subsets={})

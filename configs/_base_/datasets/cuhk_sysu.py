@@ -51,9 +51,12 @@ val_dataloader = dict(
         backend_args=backend_args))
 test_dataloader = val_dataloader
 
-# PersonSearchMetric (mmps.evaluation) reads the protocol from the dataset;
-# its kwargs (e.g. gallery_size, 100 is the common CUHK-SYSU setting) are
-# documented there.
+# PersonSearchMetric (mmps.evaluation) reads the protocol (queries, gallery
+# lists, ground truth) from ann_file, the test split's annotation JSON; without
+# ann_file it falls back to the dataset's metainfo['ann_file']. Its kwargs are
+# documented there, e.g. gallery_sizes (the settings to report, all of the
+# protocol's by default); the headline mAP/top-k use gallery size 100, the
+# common CUHK-SYSU setting, when it is among them.
 val_evaluator = dict(
     type='PersonSearchMetric', ann_file=data_root + 'mmps/test.json')
 test_evaluator = val_evaluator

@@ -49,6 +49,50 @@ class SearchProtocol:
     def num_queries(self) -> int:
         return len(self.query_imgs)
 
+    @property
+    def gallery_settings(self) -> List[str]:
+        """Gallery settings: the protocol's sizes, then ``'full'``."""
+        return list(self.galleries) + ['full']
+
+    def check_gallery_size(self, size: Union[int, str]) -> str:
+        """The name of gallery setting ``size`` (e.g. ``100`` -> ``'100'``).
+
+        Args:
+            size (int | str): a gallery size of the protocol or ``'full'``.
+
+        Returns:
+            str: the setting's key in ``galleries`` (or ``'full'``).
+
+        Raises:
+            ValueError: naming ``size`` and the available settings.
+        """
+        name = str(size)
+        if name not in self.gallery_settings:
+            raise ValueError(
+                f'gallery size {name} is not in the {self.dataset!r} protocol'
+                f' (available: {", ".join(self.gallery_settings)})')
+        return name
+
+    def check_query_indices(self, queries: Sequence[int]) -> None:
+        """Make sure every index names a query ``0 .. Q - 1``.
+
+        Args:
+            queries (Sequence[int]): (K,) query indices.
+
+        Raises:
+            ValueError: listing the indices out of range.
+        """
+        queries = np.asarray(queries, dtype=np.int64).ravel()
+        bad = queries[(queries < 0) | (queries >= self.num_queries)]
+        if bad.size:
+            valid = (f'0 to {self.num_queries - 1}'
+                     if self.num_queries else 'none')
+            what = 'index' if bad.size == 1 else 'indices'
+            raise ValueError(
+                f'query {what} {", ".join(map(str, bad.tolist()))} out of '
+                f'range: the {self.dataset!r} protocol has '
+                f'{self.num_queries} queries (valid indices: {valid})')
+
     def image_index(self, img_ids: Sequence[int], what: str) -> np.ndarray:
         """Map image ids to indices.
 
@@ -77,6 +121,33 @@ class SearchProtocol:
         return order[pos]
 
 
+def _check_box_sizes(boxes: np.ndarray, what: str, img_ids: np.ndarray,
+                     pids: np.ndarray) -> None:
+    """Reject boxes without a positive width and height.
+
+    Such a box gets the IoU threshold 0 (:func:`search_iou_threshold`), so
+    any detection of its image would match it.
+
+    Args:
+        boxes (np.ndarray): (N, 4) x, y, w, h boxes.
+        what (str): ``'annotation'`` or ``'query'``, for the message.
+        img_ids (np.ndarray): (N,) image id of each box.
+        pids (np.ndarray): (N,) person id of each box.
+
+    Raises:
+        ValueError: naming the first degenerate box.
+    """
+    bad = np.flatnonzero(~((boxes[:, 2] > 0) & (boxes[:, 3] > 0)))
+    if bad.size:
+        i = int(bad[0])
+        raise ValueError(
+            f'{what} {i} (image id {img_ids[i]}, person id {pids[i]}) has '
+            f'bbox [x, y, w, h] = {boxes[i].tolist()} with zero or negative '
+            f'width or height (degenerate {what} boxes: {bad.size}): it '
+            'would match any detection of its image; fix or drop it '
+            '(tools/misc/check_dataset.py lists such boxes)')
+
+
 def load_protocol(ann: Union[str, dict]) -> SearchProtocol:
     """Read the protocol of a test-split annotation file (docs/design.md).
 
@@ -85,6 +156,12 @@ def load_protocol(ann: Union[str, dict]) -> SearchProtocol:
 
     Returns:
         SearchProtocol: the split's protocol.
+
+    Raises:
+        ValueError: when the file has no protocol, refers to unknown
+            images, has gallery lists that do not match the queries, or
+            holds a ground-truth or query box whose width or height is not
+            positive.
     """
     if isinstance(ann, str):
         with open(ann) as f:
@@ -107,17 +184,25 @@ def load_protocol(ann: Union[str, dict]) -> SearchProtocol:
         query_boxes=np.zeros((0, 4)),
         query_pids=np.zeros(0, np.int64))
     anns = ann.get('annotations', [])
-    proto.gt_boxes = xywh_to_xyxy([a['bbox'] for a in anns])
+    gt_xywh = np.array([a['bbox'] for a in anns],
+                       dtype=np.float64).reshape(-1, 4)
     proto.gt_imgs = proto.image_index([a['image_id'] for a in anns],
                                       'the annotations')
     proto.gt_pids = np.array([a.get('person_id', -1) for a in anns],
                              dtype=np.int64)
+    _check_box_sizes(gt_xywh, 'annotation', img_ids[proto.gt_imgs],
+                     proto.gt_pids)
+    proto.gt_boxes = xywh_to_xyxy(gt_xywh)
     queries = ann['protocol']['queries']
+    query_xywh = np.array([q['bbox'] for q in queries],
+                          dtype=np.float64).reshape(-1, 4)
     proto.query_imgs = proto.image_index([q['image_id'] for q in queries],
                                          'the queries')
-    proto.query_boxes = xywh_to_xyxy([q['bbox'] for q in queries])
     proto.query_pids = np.array([q['person_id'] for q in queries],
                                 dtype=np.int64)
+    _check_box_sizes(query_xywh, 'query', img_ids[proto.query_imgs],
+                     proto.query_pids)
+    proto.query_boxes = xywh_to_xyxy(query_xywh)
     for size, lists in (ann['protocol'].get('galleries') or {}).items():
         if len(lists) != len(queries):
             raise ValueError(f'gallery {size} has {len(lists)} lists for '

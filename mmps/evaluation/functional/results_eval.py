@@ -212,7 +212,10 @@ def evaluate_results(results: Sequence[dict],
     Returns:
         dict: ``search`` (setting -> :class:`SearchResult`), ``labeled``
         (same, with GT boxes; only if ``labeled``), ``detection``
-        (``{'all': (recall, ap), 'labeled': (recall, ap)}``), ``main`` (the
+        (``{'all': (recall, ap), 'labeled': (recall, ap)}``; ``labeled``
+        scores the labelled boxes of the images holding one, and skips the
+        other images with their detections, as SeqNet's
+        ``eval_detection(labeled_only=True)``), ``main`` (the
         headline setting: '100' when present, else 'full'), and
         ``settings``.
     """
@@ -278,12 +281,8 @@ def evaluate_results(results: Sequence[dict],
                     normalize=normalize, cbgm=cbgm, cbgm_k1=cbgm_k1,
                     cbgm_k2=cbgm_k2)
     by_index = dict(zip(img_index.tolist(), records))
-    available = list(protocol.galleries) + ['full']
-    names = [str(s) for s in (gallery_sizes or available)]
-    for name in names:
-        if name not in available:
-            raise ValueError(f'gallery size {name} is not in the protocol '
-                             f'(available: {available})')
+    names = [protocol.check_gallery_size(s)
+             for s in (gallery_sizes or protocol.gallery_settings)]
     galleries = {n: protocol.galleries.get(n) for n in names}
     common = dict(query_feats=query_feats, query_imgs=protocol.query_imgs,
                   query_pids=protocol.query_pids, gt_boxes=protocol.gt_boxes,
@@ -305,12 +304,18 @@ def evaluate_results(results: Sequence[dict],
                                            if 'full' in names else names[0]),
         settings=settings)
     labelled_gt = protocol.gt_pids >= 0
+    # labelled boxes only, as SeqNet's eval_detection(labeled_only=True):
+    # images without a labelled person are skipped, detections included
+    labelled_img = np.zeros(protocol.num_images, dtype=bool)
+    labelled_img[protocol.gt_imgs[labelled_gt]] = True
+    on_labelled = labelled_img[imgs]
     report['detection'] = {
         'all': eval_detection(protocol.gt_boxes, protocol.gt_imgs, boxes,
                               scores, imgs, protocol.num_images, det_thresh),
         'labeled': eval_detection(protocol.gt_boxes[labelled_gt],
-                                  protocol.gt_imgs[labelled_gt], boxes,
-                                  scores, imgs, protocol.num_images,
+                                  protocol.gt_imgs[labelled_gt],
+                                  boxes[on_labelled], scores[on_labelled],
+                                  imgs[on_labelled], protocol.num_images,
                                   det_thresh)
     }
     if labeled:

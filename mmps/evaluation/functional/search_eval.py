@@ -19,8 +19,9 @@ class SearchResult:
     Attributes:
         ap (np.ndarray): (Q,) average precision times recall per query.
         cmc (np.ndarray): (Q, K) bool, hit within the top ``topk[k]``.
-        num_occurrences (np.ndarray): (Q,) gallery images (ground-truth boxes)
-            that contain the query person: the recall denominator.
+        num_occurrences (np.ndarray): (Q,) gallery images that contain the
+            query person (each counted once, however many of its boxes
+            carry the id): the recall denominator.
         num_tp (np.ndarray): (Q,) true positives found.
         topk (tuple[int]): the K CMC ranks.
     """
@@ -69,11 +70,27 @@ def _gallery_csr(galleries: Sequence[np.ndarray], num_queries: int):
     return ptr, idx
 
 
-def _occurrence_pairs(query_imgs, query_pids, gt_imgs, gt_pids):
-    """Pairs (query q, ground truth g) of the same labelled person.
+def _occurrence_pairs(query_imgs: np.ndarray, query_pids: np.ndarray,
+                      gt_imgs: np.ndarray, gt_pids: np.ndarray,
+                      num_images: int) -> Tuple[np.ndarray, np.ndarray]:
+    """Occurrences of each query's labelled person: one per image.
 
-    The query's own image is excluded. Returns (P,) ``q`` (ascending) and
-    (P,) ``g`` indices.
+    An image counts once even when several of its ground-truth boxes carry
+    the query's person id, and its first such box (lowest index, i.e. the
+    annotation order) is the one detections are matched against, as in
+    SeqNet's ``eval_search_prw``. The query's own image is excluded.
+
+    Args:
+        query_imgs (np.ndarray): (Q,) image index of each query.
+        query_pids (np.ndarray): (Q,) person id of each query.
+        gt_imgs (np.ndarray): (G,) image index of each ground-truth box.
+        gt_pids (np.ndarray): (G,) person id of each ground-truth box.
+        num_images (int): number of images I.
+
+    Returns:
+        tuple[np.ndarray, np.ndarray]: (P,) query ``q`` (ascending) and (P,)
+        ground-truth ``g`` indices of the occurrences; (q, image of g) is
+        unique.
     """
     order = np.argsort(gt_pids, kind='stable')
     sorted_pids = gt_pids[order]
@@ -86,7 +103,13 @@ def _occurrence_pairs(query_imgs, query_pids, gt_imgs, gt_pids):
         np.cumsum(counts) - counts, counts)
     pair_g = order[np.repeat(lo, counts) + offsets]
     keep = gt_imgs[pair_g] != query_imgs[pair_q]
-    return pair_q[keep], pair_g[keep]
+    pair_q, pair_g = pair_q[keep], pair_g[keep]
+    # pairs run by query, then by ground-truth index: the first pair of
+    # each (query, image) key holds the image's first box of the person
+    _, first = np.unique(pair_q * num_images + gt_imgs[pair_g],
+                         return_index=True)
+    first.sort()
+    return pair_q[first], pair_g[first]
 
 
 def eval_search(query_feats: np.ndarray,
@@ -112,12 +135,14 @@ def eval_search(query_feats: np.ndarray,
 
     Images are indexed ``0 .. num_images - 1``. For each query, gallery
     detections with score >= ``det_thresh`` are ranked by the dot product of
-    their embedding with the query's. In every gallery image that holds a
-    ground-truth box ``g`` (w x h) of the query person, the most similar
-    detection with IoU >= ``min(0.5, w*h / ((w+10)*(h+10)))`` is the one true
-    positive; all other detections are negatives. AP is scikit-learn's
-    average precision over all kept gallery detections times the recall
-    (true positives / occurrences), 0 without a true positive. CMC top-k is
+    their embedding with the query's. Every gallery image that labels the
+    query person is one occurrence; its first ground-truth box ``g`` (w x h)
+    with the query's id (lowest index, even when more boxes carry the id, as
+    in SeqNet) is matched: the most similar detection with IoU >=
+    ``min(0.5, w*h / ((w+10)*(h+10)))`` is the image's one true positive;
+    all other detections are negatives. AP is scikit-learn's average
+    precision over all kept gallery detections times the recall (true
+    positives / occurrences), 0 without a true positive. CMC top-k is
     1 when fewer than k detections are strictly more similar than the best
     true positive. The query's own image is never in its gallery.
 
@@ -187,7 +212,7 @@ def eval_search(query_feats: np.ndarray,
     num_dets = len(det_imgs)
 
     pair_q, pair_g = _occurrence_pairs(query_imgs, query_pids, gt_imgs,
-                                       gt_pids)
+                                       gt_pids, num_images)
     pair_thr = search_iou_threshold(gt_boxes[pair_g])
     csr = {
         name: None if gal is None else _gallery_csr(gal, num_queries)

@@ -28,7 +28,10 @@ class PersonSearchMetric(BaseMetric):
 
     Args:
         ann_file (str, optional): test annotation file holding the
-            protocol. Defaults to ``dataset_meta['ann_file']``.
+            protocol. Defaults to ``dataset_meta['ann_file']``, the absolute
+            path of the annotation file that ``PersonSearchDataset`` puts in
+            its metainfo (the runner hands the test dataset's metainfo to
+            the metric); with neither, evaluation raises ``ValueError``.
         gallery_sizes (Sequence[int | str], optional): gallery settings to
             report, among the protocol's sizes and ``'full'``. Default: all.
             The headline ``mAP`` / ``top{k}`` use 100 when present, else
@@ -87,11 +90,19 @@ class PersonSearchMetric(BaseMetric):
             self.results.append(to_record(sample))
 
     def load_protocol(self) -> SearchProtocol:
-        """The protocol of ``ann_file`` (or ``dataset_meta['ann_file']``)."""
-        ann_file = self.ann_file or (self.dataset_meta or {}).get('ann_file')
-        if ann_file is None:
-            raise ValueError('PersonSearchMetric needs ann_file (the test '
-                             'annotation JSON with the protocol)')
+        """The protocol of ``ann_file``, else of ``dataset_meta['ann_file']``.
+
+        Raises:
+            ValueError: when neither names an annotation file.
+        """
+        meta = self.dataset_meta or {}
+        ann_file = self.ann_file or meta.get('ann_file')
+        if not ann_file:
+            raise ValueError(
+                'PersonSearchMetric needs ann_file (the test annotation JSON '
+                'with the protocol): pass ann_file=... or evaluate a dataset '
+                "whose metainfo has 'ann_file' (PersonSearchDataset); "
+                f'dataset_meta keys: {sorted(meta)}')
         with get_local_path(ann_file, backend_args=self.backend_args) as path:
             return load_protocol(path)
 

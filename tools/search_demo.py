@@ -10,9 +10,10 @@ hits (red boxes, titled with rank and cosine similarity) side by side::
 ``--index PATH`` replaces ``--gallery``: it searches an index saved earlier
 with ``--save-index`` (by the same model) instead of indexing a folder.
 User errors (bad box, missing or unreadable image, empty folder, index of
-another model) end with a one-line message and exit status 1; bad arguments
-(topk < 1, ``--save-index`` with ``--index``) with argparse's usage message
-and exit status 2.
+another model, checkpoint that does not match the config, config of a model
+that is not a person searcher, unavailable device) end with a one-line
+message and exit status 1; bad arguments (topk < 1, ``--save-index`` with
+``--index``) with argparse's usage message and exit status 2.
 """
 import argparse
 import sys
@@ -57,7 +58,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='gallery hits to list and draw')
     parser.add_argument('--score-thr', type=float, default=0.5,
                         help='ignore gallery detections scoring below it')
-    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--device', default='cpu',
+                        help="torch device, e.g. 'cpu', 'cuda', 'cuda:1'")
     parser.add_argument('--batch-size', type=positive_int, default=1,
                         help='gallery images per forward pass')
     parser.add_argument('--save-index', help='save the gallery index here (.npz)')

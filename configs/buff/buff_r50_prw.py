@@ -2,8 +2,10 @@
 # PRW: baseline + BUF over conv1..conv4 + foreground segmentation and FAM.
 # Dataset and schedule as buff_baseline_r50_prw.py.
 _base_ = [
-    '../_base_/models/buff_r50_buff.py', '../_base_/datasets/prw.py',
-    '../_base_/default_runtime.py', '../_base_/schedules/schedule_buff_sgd_5e.py'
+    '../_base_/models/buff_r50_buff.py',
+    '../_base_/datasets/prw_with_flipped.py',
+    '../_base_/default_runtime.py',
+    '../_base_/schedules/schedule_buff_sgd_5e.py'
 ]
 
 # OIM queue of 500 unlabelled persons on PRW (OIM; not given by BUFF)

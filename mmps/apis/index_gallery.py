@@ -13,6 +13,7 @@ from mmengine.utils import ProgressBar
 from .gallery_index import GalleryIndex
 from .images import (ImageInput, build_image_pipeline, image_name, list_images,
                      read_image)
+from .searcher import contract_error
 
 
 def index_gallery(searcher: nn.Module,
@@ -41,7 +42,8 @@ def index_gallery(searcher: nn.Module,
         FileNotFoundError: The folder or an image file does not exist, or the
             folder holds no image.
         ValueError: An image cannot be read (the message names it), the
-            list is empty, or ``batch_size < 1``.
+            list is empty, ``batch_size < 1``, or the model gives no
+            embeddings with its detections (not a person-search model).
     """
     if batch_size < 1:
         raise ValueError(f'batch_size must be >= 1, got {batch_size}')
@@ -72,12 +74,18 @@ def _predict_gallery(
     Returns:
         list[tuple]: Per image, ``bboxes`` (N, 4), ``scores`` (N,) and
         ``embeddings`` (N, D).
+
+    Raises:
+        ValueError: The predictions carry no ``embeddings``.
     """
     data = pseudo_collate([
         pipeline(dict(img=img, img_id=i)) for img, i in zip(images, img_ids)
     ])
     with torch.no_grad():
         samples = searcher.test_step(data)
+    if any('pred_instances' not in s or 'embeddings' not in s.pred_instances
+           for s in samples):
+        raise contract_error(searcher, 'pred_instances.embeddings')
     return [(_to_numpy(get_box_tensor(s.pred_instances.bboxes)),
              _to_numpy(s.pred_instances.scores),
              _to_numpy(s.pred_instances.embeddings)) for s in samples]

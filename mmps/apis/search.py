@@ -10,6 +10,7 @@ from mmengine.structures import InstanceData
 
 from .gallery_index import GalleryIndex
 from .images import ImageInput, build_image_pipeline, read_image
+from .searcher import contract_error
 
 
 @dataclass
@@ -76,6 +77,10 @@ def embed_query(searcher: nn.Module, image: np.ndarray,
 
     Returns:
         np.ndarray: (M, D) embeddings, float32, in the order of ``boxes``.
+
+    Raises:
+        ValueError: The model gives no ``pred_query_instances`` with
+            ``embeddings`` (not a person-search model).
     """
     packed = build_image_pipeline(searcher.cfg)(dict(img=image, img_id=0))
     query = InstanceData()
@@ -89,7 +94,10 @@ def embed_query(searcher: nn.Module, image: np.ndarray,
                                              data['data_samples'])
         else:
             samples = searcher.test_step(data)
-    embeddings = samples[0].pred_query_instances.embeddings
+    pred = samples[0].get('pred_query_instances')
+    if pred is None or 'embeddings' not in pred:
+        raise contract_error(searcher, 'pred_query_instances.embeddings')
+    embeddings = pred.embeddings
     return embeddings.detach().float().cpu().numpy()
 
 
@@ -121,7 +129,8 @@ def search(searcher: nn.Module,
 
     Raises:
         ValueError: ``topk < 1``, a bad query box, an unreadable query image,
-            or a gallery index of another embedding dimension.
+            a gallery index of another embedding dimension, or a model that
+            gives no query embeddings (not a person-search model).
         FileNotFoundError: The query image file does not exist.
     """
     if topk < 1:

@@ -3,19 +3,62 @@ import copy
 from pathlib import Path
 from typing import Optional, Union
 
+import torch
 import torch.nn as nn
 from mmdet.registry import MODELS
 from mmengine.config import Config
 from mmengine.model import revert_sync_batchnorm
 from mmengine.registry import init_default_scope
-from mmengine.runner import load_checkpoint
 
 from ..models.losses import OIMLoss
 from ..models.utils import fill_num_person_ids
 from ..models.utils.num_person_ids import _has_unfilled
+from .checkpoint import load_matching_checkpoint
 
 HOW_TO_SET = ("set it with cfg_options, e.g. {'model.roi_head.reid_head."
               "loss_reid.num_person_ids': K}")
+
+
+def contract_error(searcher: nn.Module, missing: str) -> ValueError:
+    """The error for a model that breaks the mmps inference contract.
+
+    Args:
+        searcher (nn.Module): The model.
+        missing (str): What its predictions lack, e.g.
+            ``'pred_instances.embeddings'``.
+
+    Returns:
+        ValueError: To raise; it says the config is no person-search config.
+    """
+    return ValueError(
+        f'the {type(searcher).__name__} model of this config gives no '
+        f'{missing}: it is not a person-search model (mmps inference '
+        'contract, docs/design.md); use a person-search config, e.g. one of '
+        'configs/oim/ or configs/buff/')
+
+
+def _check_device(device: str) -> None:
+    """Refuse a device string torch cannot parse, and a CUDA device that
+    this torch build or machine does not have.
+
+    Raises:
+        ValueError: The device is unknown or unavailable.
+    """
+    try:
+        target = torch.device(device)
+    except RuntimeError as err:
+        raise ValueError(f'unknown device {device!r}: {err}') from err
+    if target.type != 'cuda':
+        return
+    if not torch.cuda.is_available():
+        raise ValueError(
+            f'device {device!r} needs CUDA, which this machine or torch '
+            f'build ({torch.__version__}) does not have; use the device '
+            "'cpu'")
+    if target.index is not None and target.index >= torch.cuda.device_count():
+        raise ValueError(
+            f'device {device!r} does not exist: CUDA sees '
+            f'{torch.cuda.device_count()} device(s)')
 
 
 def _num_person_ids_from_training_data(cfg: Config) -> None:
@@ -68,6 +111,10 @@ def init_searcher(config: Union[str, Path, Config],
     """Build a person-search model for inference, like mmdet's
     ``init_detector``.
 
+    The checkpoint must match the config's model exactly (the same keys
+    and shapes); a checkpoint of another model is refused rather than
+    loaded in part.
+
     The config's ``num_person_ids=None`` (the OIM lookup-table size, which
     model configs leave to the training data) is filled in the attached
     config: from the checkpoint's table when a checkpoint is given (the OIM
@@ -90,9 +137,13 @@ def init_searcher(config: Union[str, Path, Config],
 
     Raises:
         ValueError: ``num_person_ids`` is None and can be taken neither from
-            the checkpoint nor from the training data.
+            the checkpoint nor from the training data; the checkpoint does
+            not match the config's model (strict loading: keys missing or
+            unexpected, tensors of other shapes); or ``device`` is unknown
+            or unavailable (e.g. CUDA on a CPU-only machine).
         FileNotFoundError: The config or the checkpoint does not exist.
     """
+    _check_device(device)
     if isinstance(config, (str, Path)):
         cfg = Config.fromfile(str(config))
     elif isinstance(config, Config):
@@ -108,7 +159,8 @@ def init_searcher(config: Union[str, Path, Config],
 
     model = revert_sync_batchnorm(MODELS.build(cfg.model))
     if checkpoint is not None:
-        load_checkpoint(model, checkpoint, map_location='cpu')
+        config_name = cfg.filename or '(a Config object)'
+        load_matching_checkpoint(model, checkpoint, config_name)
         _num_person_ids_from_checkpoint(cfg, model, checkpoint)
     model.cfg = cfg
     model.to(device)

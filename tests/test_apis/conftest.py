@@ -1,5 +1,6 @@
 """Fixtures of the search API tests: a tiny OIM searcher with random
-weights, its checkpoint and a gallery of three small scene images."""
+weights, its checkpoint, checkpoints of other models (tiny BUFF, a
+RetinaNet) and a gallery of three small scene images."""
 import os.path as osp
 
 import cv2
@@ -11,6 +12,11 @@ from mmps.apis import index_gallery, init_searcher
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(REPO_ROOT, 'configs', 'oim', 'oim_tiny_synthetic.py')
+BUFF_CONFIG = osp.join(REPO_ROOT, 'configs', 'buff', 'buff_tiny_synthetic.py')
+BUFF_BASELINE_CONFIG = osp.join(REPO_ROOT, 'configs', 'buff',
+                                'buff_baseline_tiny_synthetic.py')
+SMOKE_CONFIG = osp.join(REPO_ROOT, 'configs', 'smoke',
+                        'smoke_retinanet_tiny.py')
 NUM_PERSON_IDS = 5
 EMBED_DIM = 64  # of the tiny config
 IMG_H, IMG_W = 80, 120  # gallery and query images (resized x2 by the pipeline)
@@ -21,6 +27,13 @@ FAST_TEST_CFG = {
     'model.test_cfg.rcnn.max_per_img': 5,
 }
 FIXED_IDS = {'model.roi_head.reid_head.loss_reid.num_person_ids': NUM_PERSON_IDS}
+
+
+def save_checkpoint(model, path) -> str:
+    """Write ``model``'s weights as mmengine's runner does (under
+    ``state_dict``); return the path."""
+    torch.save({'state_dict': model.state_dict(), 'meta': {}}, str(path))
+    return str(path)
 
 
 def scene(seed: int) -> np.ndarray:
@@ -41,9 +54,8 @@ def searcher():
 
 @pytest.fixture(scope='session')
 def checkpoint(searcher, tmp_path_factory) -> str:
-    path = str(tmp_path_factory.mktemp('ckpt') / 'tiny_oim.pth')
-    torch.save({'state_dict': searcher.state_dict(), 'meta': {}}, path)
-    return path
+    return save_checkpoint(searcher,
+                           tmp_path_factory.mktemp('ckpt') / 'tiny_oim.pth')
 
 
 @pytest.fixture(scope='session')
@@ -59,3 +71,21 @@ def gallery_dir(tmp_path_factory) -> str:
 @pytest.fixture(scope='session')
 def gallery_index(searcher, gallery_dir):
     return index_gallery(searcher, gallery_dir, progress=False)
+
+
+@pytest.fixture(scope='session')
+def buff_checkpoint(tmp_path_factory) -> str:
+    """A checkpoint of the tiny BUFF (random weights)."""
+    torch.manual_seed(0)
+    model = init_searcher(BUFF_CONFIG, cfg_options=FIXED_IDS)
+    return save_checkpoint(model,
+                           tmp_path_factory.mktemp('ckpt') / 'tiny_buff.pth')
+
+
+@pytest.fixture(scope='session')
+def smoke_checkpoint(tmp_path_factory) -> str:
+    """A checkpoint of the smoke RetinaNet: a detector, no person searcher."""
+    torch.manual_seed(0)
+    model = init_searcher(SMOKE_CONFIG)
+    return save_checkpoint(model,
+                           tmp_path_factory.mktemp('ckpt') / 'retinanet.pth')

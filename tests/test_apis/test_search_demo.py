@@ -7,8 +7,10 @@ import sys
 
 import cv2
 import pytest
+import torch
 
-from .conftest import FAST_TEST_CFG, IMG_H, IMG_W, REPO_ROOT
+from .conftest import (BUFF_CONFIG, FAST_TEST_CFG, IMG_H, IMG_W, REPO_ROOT,
+                       SMOKE_CONFIG)
 
 SCRIPT = osp.join(REPO_ROOT, 'tools', 'search_demo.py')
 demo = runpy.run_path(SCRIPT)  # the module's functions, without running main
@@ -68,6 +70,44 @@ def test_user_errors_give_one_line_and_status_1(checkpoint, gallery_dir,
     assert len(err) == 1 and err[0].startswith('search_demo: error: ')
     assert message in err[0]
     assert not (tmp_path / 'r.png').exists()
+
+
+@pytest.mark.parametrize('model, source, message', [
+    # a detector without embeddings, in gallery and in query mode
+    ('retinanet', '--gallery',
+     'the RetinaNet model of this config gives no pred_instances.embeddings: '
+     'it is not a person-search model'),
+    ('retinanet', '--index',
+     'gives no pred_query_instances.embeddings: it is not a person-search '
+     'model'),
+    # OIM weights through a BUFF config
+    ('buff', '--gallery', 'does not match the config'),
+    ('cuda', '--gallery', "device 'cuda' needs CUDA"),
+])
+def test_model_errors_give_one_line_and_status_1(checkpoint, smoke_checkpoint,
+                                                 gallery_dir, gallery_index,
+                                                 tmp_path, capsys, model,
+                                                 source, message):
+    if model == 'cuda' and torch.cuda.is_available():
+        pytest.skip('a GPU is present')
+    index = str(tmp_path / 'gallery.npz')
+    gallery_index.save(index)
+    out = tmp_path / 'r.png'
+    args = demo_args(checkpoint, gallery_dir, out, source,
+                     gallery_dir if source == '--gallery' else index)
+    if model == 'retinanet':
+        args = args[:args.index('--cfg-options')] + [source, args[-1]]
+        args[args.index('--config') + 1] = SMOKE_CONFIG
+        args[args.index('--checkpoint') + 1] = smoke_checkpoint
+    elif model == 'buff':
+        args[args.index('--config') + 1] = BUFF_CONFIG
+    else:
+        args += ['--device', 'cuda']
+    assert demo['main'](args) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith('search_demo: error: ')
+    assert message in err[0]
+    assert not out.exists()
 
 
 @pytest.mark.parametrize('extra, message', [

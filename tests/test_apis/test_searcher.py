@@ -1,4 +1,7 @@
-"""Tests of init_searcher: the OIM lookup-table size and its errors."""
+"""Tests of init_searcher: the OIM lookup-table size, strict checkpoint
+loading, devices, and their errors."""
+import re
+
 import pytest
 import torch
 import torch.nn as nn
@@ -8,7 +11,8 @@ from mmps.apis import init_searcher
 from mmps.apis.searcher import _num_person_ids_from_checkpoint
 from mmps.models.losses import OIMLoss
 
-from .conftest import CONFIG, EMBED_DIM, FAST_TEST_CFG, NUM_PERSON_IDS
+from .conftest import (BUFF_BASELINE_CONFIG, BUFF_CONFIG, CONFIG, EMBED_DIM,
+                       FAST_TEST_CFG, NUM_PERSON_IDS)
 
 
 def test_table_size_comes_from_the_checkpoint(checkpoint):
@@ -20,13 +24,88 @@ def test_table_size_comes_from_the_checkpoint(checkpoint):
             NUM_PERSON_IDS)
 
 
-def test_checkpoint_without_table_is_refused(checkpoint, tmp_path):
+def test_checkpoint_with_an_empty_table_is_refused(checkpoint, tmp_path):
+    """A checkpoint of a model whose table was never sized (no training)."""
+    ckpt = torch.load(checkpoint)
+    ckpt['state_dict']['roi_head.reid_head.loss_reid.lut'] = torch.zeros(
+        0, EMBED_DIM)
+    path = str(tmp_path / 'empty_lut.pth')
+    torch.save(ckpt, path)
+    with pytest.raises(ValueError, match='no OIM lookup table'):
+        init_searcher(CONFIG, path)
+
+
+def test_checkpoint_with_a_missing_key_is_refused(checkpoint, tmp_path):
     ckpt = torch.load(checkpoint)
     del ckpt['state_dict']['roi_head.reid_head.loss_reid.lut']
     path = str(tmp_path / 'no_lut.pth')
     torch.save(ckpt, path)
-    with pytest.raises(ValueError, match='no OIM lookup table'):
+    with pytest.raises(ValueError) as error:
         init_searcher(CONFIG, path)
+    assert str(error.value) == (
+        f'checkpoint {path} does not match the config {CONFIG}: model keys '
+        'missing from it (1): roi_head.reid_head.loss_reid.lut. It holds the '
+        'weights of another model: use the config it was trained with')
+
+
+@pytest.mark.parametrize('config, ckpt, cfg_options, expected', [
+    # the reviewers' cases: BUFF weights through the OIM and the BUFF
+    # baseline configs, OIM weights through the BUFF config
+    (CONFIG, 'buff', {},
+     r': model keys missing from it \(32\): roi_head.reid_head.fc.bias, '
+     r'.* and 29 more; keys not in the model \(84\): .* and 81 more; '
+     r'tensors of another shape \(8\): rpn_head.rpn_cls.weight \(checkpoint '
+     r'\(16, 128, 1, 1\), model \(12, 128, 1, 1\)\), .*; '
+     r'roi_head.reid_head.loss_reid.lut of the loaded state dict has shape '
+     r'\(5, 512\), but this OIMLoss has num_features=64'),
+    (BUFF_BASELINE_CONFIG, 'buff', {},
+     r'config \S+buff_baseline_tiny_synthetic.py: keys not in the model '
+     r'\(\d+\): roi_head.reid_fusion.layer1.0.bn1.bias, .* and \d+ more\. '
+     'It holds the weights of another model'),
+    (BUFF_CONFIG, 'oim', {}, r': model keys missing from it \(\d+\): '),
+    # one layer of another width
+    (CONFIG, 'oim', {'model.rpn_head.feat_channels': 64},
+     r': tensors of another shape \(4\): rpn_head.rpn_conv.weight '
+     r'\(checkpoint \(128, 256, 3, 3\), model \(64, 256, 3, 3\)\), .* and 1 '
+     r'more\. It holds'),
+    # another embedding size: the OIM table is refused too
+    (CONFIG, 'oim', {'model.roi_head.reid_head.embed_dim': 32,
+                     'model.roi_head.reid_head.loss_reid.num_features': 32},
+     r'roi_head.reid_head.loss_reid.lut of the loaded state dict has shape '
+     r'\(5, 64\), but this OIMLoss has num_features=32'),
+], ids=['buff_into_oim', 'buff_into_buff_baseline', 'oim_into_buff',
+        'rpn_width', 'embedding_size'])
+def test_checkpoint_of_another_model_is_refused(checkpoint, buff_checkpoint,
+                                                config, ckpt, cfg_options,
+                                                expected):
+    path = checkpoint if ckpt == 'oim' else buff_checkpoint
+    with pytest.raises(ValueError, match='does not match the config') as error:
+        init_searcher(config, path, cfg_options=cfg_options)
+    assert re.search(expected, str(error.value)), str(error.value)
+
+
+def test_wrapped_model_checkpoint_loads(searcher, checkpoint, tmp_path):
+    """Keys saved from a distributed wrapper (``module.`` prefix) load."""
+    ckpt = torch.load(checkpoint)
+    ckpt['state_dict'] = {
+        f'module.{key}': value for key, value in ckpt['state_dict'].items()
+    }
+    path = str(tmp_path / 'wrapped.pth')
+    torch.save(ckpt, path)
+    loaded = init_searcher(CONFIG, path)
+    for key, value in searcher.state_dict().items():
+        assert torch.equal(loaded.state_dict()[key], value), key
+
+
+@pytest.mark.parametrize('device, message', [
+    ('tpu', "unknown device 'tpu'"),
+    ('cuda', "device 'cuda' needs CUDA"),
+])
+def test_unavailable_device_is_refused(checkpoint, device, message):
+    if device == 'cuda' and torch.cuda.is_available():
+        pytest.skip('a GPU is present')
+    with pytest.raises(ValueError, match=message):
+        init_searcher(CONFIG, checkpoint, device=device)
 
 
 def test_no_checkpoint_and_no_training_data_is_refused(tmp_path):

@@ -150,3 +150,31 @@ def test_variant_trains_and_predicts(variant, batch):
         only_query = model.predict_query(data['inputs'], data['data_samples'])
         assert torch.allclose(only_query[0].pred_query_instances.embeddings,
                               query.embeddings, atol=1e-5)
+
+
+def test_stride_of_another_level_is_refused(batch):
+    """A seg head pointed at conv2 (stride 4, 64 channels like conv1 of
+    ResNet-18) while configured for stride 8 would build its box masks for
+    the wrong cells; a fusion stride off by a level would misplace RoIs.
+    Both stop with the level, the setting and both sizes named."""
+    torch.manual_seed(0)
+    cfg = tiny_model_cfg(VARIANTS['buff_tiny'])
+    cfg.roi_head.seg_in_index = 1  # conv2, stride 4
+    cfg.roi_head.seg_head.in_channels = 64
+    model = MODELS.build(cfg)
+    data = model.data_preprocessor(batch, training=True)
+    input_h, input_w = data['data_samples'][0].batch_input_shape
+    message = (rf'level 1 of the backbone output \(seg_head.featmap_stride\)'
+               rf': the feature map is {input_h // 4}x{input_w // 4} for a '
+               rf'padded batch input of {input_h}x{input_w}, but the '
+               'configured stride 8')
+    with pytest.raises(ValueError, match=message):
+        model.loss(data['inputs'], data['data_samples'])
+
+    cfg = tiny_model_cfg(VARIANTS['buff_tiny'])
+    cfg.roi_head.reid_fusion.featmap_strides = (2, 4, 8, 8)  # conv4 is 16
+    model = MODELS.build(cfg).eval()
+    data = model.data_preprocessor(batch, training=False)
+    with torch.no_grad(), pytest.raises(
+            ValueError, match=r'level 3 .*reid_fusion.featmap_strides\[3\]'):
+        model.predict(data['inputs'], data['data_samples'])

@@ -115,6 +115,28 @@ def test_buffers_survive_state_dict(tmp_path: Path):
     assert torch.equal(unsized.lut, loss_fn.lut)
 
 
+@pytest.mark.parametrize('num_person_ids', [None, 4], ids=['unsized', 'sized'])
+@pytest.mark.parametrize('table', ['lut', 'queue'])
+def test_tables_of_another_width_are_refused(num_person_ids, table):
+    """A 64-d checkpoint never loads into a 512-d loss, not even into an
+    empty lookup table (which otherwise takes the checkpoint's shape), and
+    whether or not loading is strict."""
+    state = make_loss(num_features=64, num_person_ids=4,
+                      queue_size=3).state_dict()
+    other = make_loss(num_features=512, num_person_ids=4,
+                      queue_size=3).state_dict()
+    state = {**other, table: state[table]}  # only this table is 64-d
+    loss_fn = make_loss(num_features=512, num_person_ids=num_person_ids,
+                        queue_size=3)
+    message = (rf'^{table} of the loaded state dict has shape \(\d, 64\), '
+               'but this OIMLoss has num_features=512: the weights belong to '
+               'a model of another embedding size$')
+    for strict in (True, False):
+        with pytest.raises(ValueError, match=message):
+            loss_fn.load_state_dict(state, strict=strict)
+    assert loss_fn.lut.shape == (0 if num_person_ids is None else 4, 512)
+
+
 def test_training_without_lut_size_fails_clearly():
     loss_fn = make_loss(num_person_ids=None)
     with pytest.raises(RuntimeError, match='num_person_ids'):

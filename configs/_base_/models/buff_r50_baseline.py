@@ -10,7 +10,15 @@
 # Backbone levels (ResNetWithStem outputs), indexed 0..3 in roi_head:
 #   0 conv1 (64 ch, stride 2), 1 conv2 (256, 4), 2 conv3 (512, 8),
 #   3 conv4 (1024, 16)
-# conv1 and its BN frozen; the other BNs train normally (Sec. 5.2).
+# BN (Sec. 5.2): "It is noted that we follow the setting in OIM [34] that
+# fix the first 7x7 convolution layer and the batch normalization (BN)
+# layers as constant affine transformations, while keep the other BN layers
+# as normal." We read "the BN layers" as the BN of that 7x7 convolution:
+# conv1 and its BN are frozen (the BN a constant affine transformation),
+# and every other BN (backbone conv2..conv4, T2..T4, conv5) trains normally
+# (batch statistics, learnt affine).
+# The other reading, every pretrained BN frozen as in our OIM base
+# (oim_r50_c4.py), is discussed in configs/buff/README.md.
 # Everything the paper leaves open (input normalisation, IoU thresholds,
 # NMS, RPN sampling, test score threshold) is inherited from the OIM base.
 _base_ = './oim_r50_c4.py'
@@ -20,9 +28,9 @@ model = dict(
     backbone=dict(
         type='ResNetWithStem',  # ResNet that also returns conv1's output
         out_indices=(0, 1, 2),  # conv2..conv4, after the stem (conv1)
-        frozen_stages=0,  # conv1 and its BN fixed (Sec. 5.2, as OIM)
+        frozen_stages=0,  # conv1 and its BN fixed (Sec. 5.2, see above)
         norm_cfg=norm_cfg,
-        norm_eval=False),  # "keep the other BN layers as normal" (Sec. 5.2)
+        norm_eval=False),  # the other BNs train (Sec. 5.2, see above)
     rpn_head=dict(
         type='SingleLevelRPNHead',
         in_index=3,  # RPN on conv4 (Sec. 4.1)
@@ -89,9 +97,8 @@ model = dict(
             roi_layer=dict(type='RoIAlign', sampling_ratio=0),
             norm_cfg=norm_cfg,
             # T_l start from the ImageNet first blocks, not shared with the
-            # detector (Sec. 5.2)
-            init_cfg=dict(
-                type='Pretrained', checkpoint='torchvision://resnet50')),
+            # detector (Sec. 5.2); the ImageNet weights of the OIM base
+            init_cfg=dict(type='Pretrained', checkpoint=_base_.pretrained)),
         reid_shared_head=dict(
             type='ResLayer',  # conv5 (res5), stride 2: 14x7 -> 7x4
             depth=50,
@@ -101,8 +108,7 @@ model = dict(
             style='pytorch',
             norm_cfg=norm_cfg,
             norm_eval=False,
-            init_cfg=dict(
-                type='Pretrained', checkpoint='torchvision://resnet50')),
+            init_cfg=dict(type='Pretrained', checkpoint=_base_.pretrained)),
         reid_head=dict(
             type='ReIDEmbeddingHead',
             in_channels=2048,

@@ -3,6 +3,15 @@
 # Unless noted, settings follow the SeqNet-era PyTorch re-implementations of
 # OIM (NAE, Chen et al. CVPR 2020; SeqNet, Li & Miao AAAI 2021).
 norm_cfg = dict(type='BN', requires_grad=False)  # BNs frozen (affine), OIM
+# ImageNet ResNet-50 weights of torchvision, given by URL: the file that
+# mmengine's torchvision scheme resolves 'resnet50' to (key 'resnet50' of
+# mmengine/hub/torchvision_0.12.json; torchvision's
+# ResNet50_Weights.IMAGENET1K_V1). That scheme imports torchvision, which
+# mmps does not install (its PyPI wheel replaces the CPU build of torch);
+# the URL loads through torch alone, cached where torchvision caches it:
+# offline, put the file in $TORCH_HOME/hub/checkpoints/ (TORCH_HOME
+# defaults to ~/.cache/torch).
+pretrained = 'https://download.pytorch.org/models/resnet50-0676ba61.pth'
 model = dict(
     type='PersonSearchTwoStage',
     data_preprocessor=dict(
@@ -23,7 +32,7 @@ model = dict(
         norm_cfg=norm_cfg,
         norm_eval=True,
         style='pytorch',
-        init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50')),
+        init_cfg=dict(type='Pretrained', checkpoint=pretrained)),
     rpn_head=dict(
         type='RPNHead',
         in_channels=1024,
@@ -52,8 +61,7 @@ model = dict(
             style='pytorch',
             norm_cfg=norm_cfg,
             norm_eval=True,
-            init_cfg=dict(
-                type='Pretrained', checkpoint='torchvision://resnet50')),
+            init_cfg=dict(type='Pretrained', checkpoint=pretrained)),
         bbox_roi_extractor=dict(
             type='SingleRoIExtractor',
             roi_layer=dict(type='RoIAlign', output_size=14, sampling_ratio=0),

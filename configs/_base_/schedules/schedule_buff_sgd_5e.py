@@ -7,7 +7,13 @@ optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='SGD', lr=0.001, momentum=0.9, weight_decay=1e-4))
 
-# 5 epochs, lr x0.1 after the fourth (Sec. 5.2)
+# 5 epochs, lr x0.1 after the fourth (Sec. 5.2). A paper epoch counts the
+# flipped images as training images ("On PRW (totally 11,408 training
+# images, including the flipped images)", 2 x 5,704 frames): the BUFF
+# configs pair this schedule with the training sets of
+# ../datasets/prw_with_flipped.py and ../datasets/cuhk_sysu_with_flipped.py,
+# every image as is plus every image flipped (PRW at batch 4: 2,852
+# iterations per epoch, 14,260 in all, lr drop at 11,408).
 max_epochs = 5
 param_scheduler = [
     dict(

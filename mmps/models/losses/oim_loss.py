@@ -158,9 +158,25 @@ class OIMLoss(nn.Module):
                               missing_keys: List[str],
                               unexpected_keys: List[str],
                               error_msgs: List[str]) -> None:
-        """Let an empty lookup table (``num_person_ids=None``) take the size
-        of the table in the state dict, so that inference models load any
-        checkpoint without knowing the training dataset."""
+        """Refuse tables of another embedding width, then let an empty
+        lookup table (``num_person_ids=None``) take the size of the table in
+        the state dict, so that inference models load any checkpoint
+        without knowing the training dataset.
+
+        Raises:
+            ValueError: ``lut`` or ``queue`` of the state dict is not a
+                (rows, ``num_features``) matrix: the state dict belongs to a
+                model of another embedding size.
+        """
+        for name in ('lut', 'queue'):
+            table = state_dict.get(prefix + name)
+            if table is not None and (table.dim() != 2 or
+                                      table.shape[1] != self.num_features):
+                raise ValueError(
+                    f'{prefix}{name} of the loaded state dict has shape '
+                    f'{tuple(table.shape)}, but this OIMLoss has '
+                    f'num_features={self.num_features}: the weights belong '
+                    'to a model of another embedding size')
         lut = state_dict.get(prefix + 'lut')
         if lut is not None and self.num_person_ids == 0:
             self.lut = self.lut.new_zeros(lut.shape)

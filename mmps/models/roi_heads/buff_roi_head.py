@@ -10,6 +10,7 @@ from mmdet.structures.bbox import bbox2roi
 from mmdet.utils import ConfigType, InstanceList, OptConfigType
 from torch import Tensor
 
+from ..utils.featmap_stride import check_featmap_stride
 from ..utils.foreground_attention import foreground_attention
 from .person_search_roi_head import PersonSearchRoIHead
 
@@ -41,9 +42,17 @@ class BUFFRoIHead(PersonSearchRoIHead):
     :class:`PersonSearchRoIHead`, with :meth:`embed_boxes` running the re-ID
     branch above at the given boxes.
 
+    The strides that the detection RoI extractor, ``seg_head`` and
+    ``reid_fusion`` assume for the levels they read are checked against
+    those levels and the padded batch input (``batch_input_shape``) in
+    :meth:`loss` and :meth:`predict`, so that a stride configured for
+    another level fails loudly instead of misplacing RoIs or box masks.
+
     Args:
         reid_fusion (dict): Config of the re-ID RoI feature extractor, e.g.
-            :class:`BottomUpFusion`, called as ``(x, rois)``.
+            :class:`BottomUpFusion`, called as ``(x, rois)``, with
+            ``in_indices`` (levels read) and ``featmap_strides`` (stride of
+            every level).
         reid_shared_head (dict): Config of the layers after the fusion
             (ResNet conv5: mmdet's ``ResLayer`` shared head).
         reid_head (dict): Config of the embedding head, e.g.
@@ -83,6 +92,34 @@ class BUFFRoIHead(PersonSearchRoIHead):
     def with_seg(self) -> bool:
         """Whether the head has a foreground segmentation head."""
         return self.seg_head is not None
+
+    def check_featmap_strides(self, x: Tuple[Tensor],
+                              batch_input_shape: Sequence[int]) -> None:
+        """Check the stride each branch assumes for the level it reads.
+
+        Args:
+            x (tuple[Tensor]): Backbone levels, each (B, C_l, H_l, W_l).
+            batch_input_shape (Sequence[int]): (H, W) of the padded batch
+                input.
+
+        Raises:
+            ValueError: A level's size times the stride assumed for it does
+                not match the input (the message names the level, the
+                branch and both sizes).
+        """
+        det_stride = self.bbox_roi_extractor.featmap_strides[0]
+        checks = [(self.det_in_index, det_stride,
+                   'bbox_roi_extractor.featmap_strides[0]')]
+        if self.with_seg:
+            checks.append((self.seg_in_index, self.seg_head.featmap_stride,
+                           'seg_head.featmap_stride'))
+        checks += [(level, self.reid_fusion.featmap_strides[level],
+                    f'reid_fusion.featmap_strides[{level}]')
+                   for level in self.reid_fusion.in_indices]
+        for level, stride, source in checks:
+            check_featmap_stride(
+                x[level].shape[-2:], stride, batch_input_shape,
+                f'level {level % len(x)} of the backbone output ({source})')
 
     def _bbox_forward(self, x: Tuple[Tensor], rois: Tensor) -> dict:
         """Box head on the detection level (see
@@ -137,6 +174,8 @@ class BUFFRoIHead(PersonSearchRoIHead):
             identity loss and, with a segmentation head, ``loss_seg``.
         """
         assert len(rpn_results_list) == len(batch_data_samples)
+        self.check_featmap_strides(
+            x, batch_data_samples[0].metainfo['batch_input_shape'])
         batch_gt_instances, batch_gt_instances_ignore, _ = \
             unpack_gt_instances(batch_data_samples)
         sampling_results = self.assign_and_sample(
@@ -159,6 +198,18 @@ class BUFFRoIHead(PersonSearchRoIHead):
             self._reid_maps(x, seg_logits), pos_rois)
         losses.update(self.reid_head.loss(reid_feats, person_ids.long()))
         return losses
+
+    def predict(self,
+                x: Tuple[Tensor],
+                rpn_results_list: InstanceList,
+                batch_data_samples: SampleList,
+                rescale: bool = False) -> InstanceList:
+        """Check the strides (:meth:`check_featmap_strides`), then detect
+        and embed as :meth:`PersonSearchRoIHead.predict`."""
+        self.check_featmap_strides(
+            x, batch_data_samples[0].metainfo['batch_input_shape'])
+        return super().predict(x, rpn_results_list, batch_data_samples,
+                               rescale)
 
     def embed_rois(self, x: Tuple[Tensor], rois: Tensor) -> Tensor:
         """Embed at least one RoI through the foreground-aware, fused re-ID

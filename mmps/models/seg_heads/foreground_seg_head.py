@@ -28,7 +28,9 @@ class ForegroundSegHead(BaseModule):
         in_channels (int): Channels of the input feature map. Defaults to
             512 (ResNet-50 conv3).
         featmap_stride (int): Stride of the input feature map with respect
-            to the network input. Defaults to 8 (conv3).
+            to the network input (checked against the map by
+            :meth:`BUFFRoIHead.check_featmap_strides`). Defaults to 8
+            (conv3).
         loss_seg (dict): Per-cell binary loss on the logits, averaged over
             all cells of the batch (Eq. 1). Defaults to sigmoid cross
             entropy of weight 1 (Eq. 4).

@@ -36,15 +36,18 @@ class BottomUpFusion(BaseModule):
 
     Transforms are registered as ``layer{l}``, the torchvision name of the
     ResNet stage producing level ``l`` of a conv1..conv4 backbone, so that
-    ``init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50')``
-    copies the ImageNet first blocks into them (other keys are ignored).
+    a ``Pretrained`` init_cfg with torchvision's ImageNet ResNet-50 state
+    dict (the configs give its download URL) copies the ImageNet first
+    blocks into them (other keys are ignored).
 
     Args:
         in_indices (Sequence[int]): Levels read, increasing (0 = conv1,
             ..., 3 = conv4 for a :class:`ResNetWithStem` output).
         in_channels (Sequence[int]): Channels of every backbone level.
             Defaults to ResNet-50 conv1..conv4.
-        featmap_strides (Sequence[int]): Stride of every backbone level.
+        featmap_strides (Sequence[int]): Stride of every backbone level
+            (checked against the maps by
+            :meth:`BUFFRoIHead.check_featmap_strides`).
         out_size (tuple[int, int]): RoI size (h, w) of the last level, and
             the size of the fused feature.
         transform_strides (Sequence[int]): Stride of the transform into
@@ -75,6 +78,7 @@ class BottomUpFusion(BaseModule):
             0 <= in_indices[0] and in_indices[-1] < num_levels, \
             f'in_indices must increase within the levels, got {in_indices}'
         self.in_indices = tuple(in_indices)
+        self.featmap_strides = tuple(featmap_strides)
         self.num_levels = num_levels
         self.out_channels = in_channels[-1]
 

@@ -1,19 +1,24 @@
 # The two commands of the README, and the environment they share.
+#
+# PYTHON is the interpreter that creates the venv (`PYTHON=python3.12 make test`
+# or `make test PYTHON=python3.12`; used only when the venv does not exist yet);
+# the tests and the demo always run with the venv's own python.
 VENV ?= .venv
-PYTHON := $(VENV)/bin/python
+PYTHON ?=
+VENV_PYTHON := $(VENV)/bin/python
 
 .PHONY: setup demo test
 
-## Create/refresh .venv (idempotent; the mmcv build is cached per torch version).
+## Create/refresh .venv (idempotent; the mmcv build is cached per torch version and op kind).
 setup:
-	bash tools/setup_env.sh
+	PYTHON="$(PYTHON)" VENV="$(VENV)" bash tools/setup_env.sh
 
 ## The main job on the embedded synthetic data: 12 epochs of the tiny OIM model
 ## on CPU, evaluation, ranked-hits picture (about 8 minutes on 2 cores; see
 ## docs/benchmarks.md).
 demo: setup
-	$(PYTHON) tools/demo.py
+	$(VENV_PYTHON) tools/demo.py
 
 ## The whole test suite.
 test: setup
-	$(PYTHON) -m pytest tests -q -p no:cacheprovider
+	$(VENV_PYTHON) -m pytest tests -q -p no:cacheprovider

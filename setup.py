@@ -6,6 +6,11 @@ tools of an installed (non-editable) mmps, the way mmdet ships them: mim looks
 for ``<package>/.mim/tools/train.py`` and for configs by basename under
 ``<package>/.mim/configs``. A regular install copies the folders; an editable
 install links them, so edits in the repository are seen by mim at once.
+
+mim 0.3.9 looks for the package at ``<metadata location>/mmps``, which for a
+PEP 660 editable install is a ``site-packages/mmps`` that such an install does
+not create: ``tools/setup_env.sh`` adds it as a link to the repository package
+(see docs/get_started.md, "With mim").
 """
 import os
 import os.path as osp

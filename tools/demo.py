@@ -8,7 +8,10 @@
    detections);
 4. draws the ranked gallery hits of a few queries into a PNG.
 
-Usage: ``python tools/demo.py [--work-dir work_dirs/demo] [--epochs N]``.
+Usage: ``python tools/demo.py [--work-dir work_dirs/demo] [--epochs N]
+[--queries I ...]``. A query index outside the synthetic test split, a
+non-positive ``--epochs`` or a missing ``--config`` is a one-line error
+before any training.
 """
 import argparse
 import os.path as osp
@@ -30,8 +33,27 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument('--data-root', default='data/synthetic')
     parser.add_argument('--epochs', type=int, help='override the config epochs')
-    parser.add_argument('--queries', type=int, nargs='+', default=[0, 1, 2, 3])
-    return parser.parse_args()
+    parser.add_argument('--queries', type=int, nargs='+', default=[0, 1, 2, 3],
+                        help='query indices of the test split to draw')
+    args = parser.parse_args()
+    if args.epochs is not None and args.epochs < 1:
+        parser.exit(2, f'{parser.prog}: error: --epochs must be at least 1, '
+                    f'got {args.epochs}\n')
+    if not osp.isfile(args.config):
+        parser.exit(2, f'{parser.prog}: error: config file {args.config} '
+                    'does not exist\n')
+    return args
+
+
+class DemoArgumentError(ValueError):
+    """An argument the demo cannot honour, found before training."""
+
+
+def load_vis_tool():
+    """``tools/analysis_tools/vis_search_results.py`` as a module."""
+    sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis_tools'))
+    import vis_search_results
+    return vis_search_results
 
 
 def chance_level(records: list, protocol, seed: int = 0) -> dict:
@@ -55,13 +77,25 @@ def run_demo(config: str = DEMO_CONFIG,
              epochs: Optional[int] = None,
              queries: Sequence[int] = (0, 1, 2, 3)) -> dict:
     """Run the four steps; return the model's and the chance level's metrics
-    (``mAP``, ``top1``, ...), the number of queries and the picture path."""
+    (``mAP``, ``top1``, ...), the number of queries and the picture path.
+
+    Raises:
+        DemoArgumentError: a query index that the test split does not have
+            (checked right after step 1, before training).
+    """
     from mmps.datasets import ensure_synthetic_dataset
     from mmps.evaluation.functional import load_protocol, load_results
     from mmps.models import fill_num_person_ids
 
     print(f'[1/4] synthetic dataset in {data_root}', flush=True)
     ensure_synthetic_dataset(data_root)
+    # the drawing of step 4 must not fail after the training of step 2
+    vis_search_results = load_vis_tool()
+    test_ann = osp.join(data_root, 'annotations', 'test.json')
+    try:
+        vis_search_results.check_vis_args(load_protocol(test_ann), queries, 'full', 5)
+    except ValueError as err:
+        raise DemoArgumentError(f'--queries: {err}') from None
 
     cfg = Config.fromfile(config)
     cfg.work_dir = work_dir
@@ -94,8 +128,6 @@ def run_demo(config: str = DEMO_CONFIG,
 
     print('[4/4] drawing ranked gallery hits', flush=True)
     picture = osp.join(work_dir, 'search_results.png')
-    sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis_tools'))
-    import vis_search_results
     vis_search_results.main([
         ann_file, results_file, '--img-prefix', osp.join(data_root, 'images'),
         '--queries', *map(str, queries), '--topk', '5', '--out', picture
@@ -111,8 +143,12 @@ def run_demo(config: str = DEMO_CONFIG,
 def main() -> None:
     args = parse_args()
     started = time.time()
-    outcome = run_demo(args.config, args.work_dir, args.data_root,
-                       args.epochs, args.queries)
+    try:
+        outcome = run_demo(args.config, args.work_dir, args.data_root,
+                           args.epochs, args.queries)
+    except DemoArgumentError as err:  # a bad --queries, found before training
+        print(f'demo.py: error: {err}', file=sys.stderr)
+        sys.exit(2)
     model, chance = outcome['model'], outcome['chance']
     print('\nperson search on the synthetic test split '
           f'({outcome["num_queries"]} queries, gallery: all other test images)')

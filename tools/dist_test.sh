@@ -3,9 +3,32 @@
 # One process per GPU, or per CPU worker (gloo backend) on a machine without CUDA.
 # NNODES, NODE_RANK, PORT and MASTER_ADDR configure multi-node runs as in mmdet.
 set -euo pipefail
+usage() {
+  echo "usage: $0 CONFIG CHECKPOINT NUM_PROCESSES [tool options...]" >&2
+  exit 2
+}
+if [ $# -lt 3 ]; then
+  usage
+fi
 CONFIG=$1
 CHECKPOINT=$2
 PROCESSES=$3
+if [ ! -f "$CONFIG" ]; then
+  echo "$0: error: config file $CONFIG does not exist" >&2
+  exit 2
+fi
+case "$CHECKPOINT" in
+  *://*) ;;  # http://, s3://...: mmengine fetches these itself
+  *) if [ ! -f "$CHECKPOINT" ]; then
+       echo "$0: error: checkpoint $CHECKPOINT does not exist" >&2
+       exit 2
+     fi ;;
+esac
+case "$PROCESSES" in
+  ''|*[!0-9]*|0)
+    echo "$0: error: NUM_PROCESSES must be a positive integer, got '$PROCESSES'" >&2
+    exit 2 ;;
+esac
 NNODES=${NNODES:-1}
 NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}

@@ -2,16 +2,22 @@
 # Idempotent environment bootstrap for mmps.
 #
 # Creates .venv (when absent) and installs torch, mmengine, mmcv (built from
-# source with its compiled ops, the wheel cached per torch version), mmdet,
-# openmim and mmps itself (editable). Every step is skipped when already
-# satisfied, so a second run takes seconds once the mmcv wheel is cached.
+# source with its compiled ops, the wheel cached per torch version and op
+# kind), mmdet, openmim and mmps itself (editable, with the link that mim
+# needs). Every step is skipped when already satisfied, so a second run takes
+# about 16 seconds (import checks). The first run builds mmcv: about 21 minutes
+# on 2 cores (docs/benchmarks.md); with a cached wheel, a set-up from scratch
+# takes 1.3 to 2 minutes.
 #
 # Environment knobs:
-#   PYTHON        interpreter used to create the venv (default: python3.11, else python3)
+#   PYTHON        interpreter that creates the venv, used only when the venv does
+#                 not exist yet (default: python3.11, else python3)
 #   VENV          venv folder (default: .venv in the repository root)
 #   MMPS_CACHE    wheel cache (default: ${XDG_CACHE_HOME:-~/.cache}/mmps)
 #   TORCH_VERSION torch to install when the venv has none (default: 2.13.0)
 #   MAX_JOBS      parallel compile jobs for the mmcv build (default: nproc)
+#   FORCE_CUDA    1/0 to build mmcv with/without CUDA ops (default: 1 when
+#                 torch sees a GPU); TORCH_CUDA_ARCH_LIST picks the GPU archs
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -30,6 +36,13 @@ if [ ! -x "$VENV/bin/python" ]; then
   PY="${PYTHON:-$(command -v python3.11 || command -v python3)}"
   log "creating $VENV with $PY"
   "$PY" -m venv "$VENV"
+elif [ -n "${PYTHON:-}" ] && [ "$PYTHON" != "$VENV/bin/python" ]; then
+  want="$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || echo "?")"
+  have="$("$VENV/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+  if [ "$want" != "$have" ]; then
+    log "note: $VENV already exists with Python $have; PYTHON=$PYTHON ($want) is only used" \
+      "to create it (remove $VENV to recreate it with $PYTHON)"
+  fi
 fi
 PY="$VENV/bin/python"
 PIP=("$PY" -m pip --disable-pip-version-check)
@@ -69,18 +82,55 @@ if ! has mmengine "==$MMENGINE_VERSION" || ! has scipy || ! has pycocotools || !
     pycocotools matplotlib opencv-python-headless pytest
 fi
 
-# 4. mmcv with compiled ops, built once per torch version and cached
-if ! has mmcv "==$MMCV_VERSION" || ! "$PY" -c 'import mmcv.ops' 2>/dev/null; then
-  WHEEL_DIR="$CACHE/wheels/torch-$TORCH_TAG"
+# 4. mmcv with compiled ops, built once per torch version and op kind and cached.
+#    The op kind is "cpu", or "cuda<version>_sm<archs>" when the ops are built
+#    with CUDA: a CPU-only wheel (say, built on a login node without a GPU) is
+#    never reused on a GPU node, nor a wheel built for other GPU archs.
+if [ -z "${FORCE_CUDA:-}" ]; then
+  if "$PY" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)'; then
+    FORCE_CUDA=1
+  else
+    FORCE_CUDA=0
+  fi
+fi
+export FORCE_CUDA
+OPS_TAG="$("$PY" - <<'PYEOF'
+import os
+import torch
+if os.environ['FORCE_CUDA'] != '1' or torch.version.cuda is None:
+    print('cpu')
+else:
+    archs = os.environ.get('TORCH_CUDA_ARCH_LIST', '').replace(';', ' ').split()
+    if not archs:  # torch builds for the visible GPUs
+        archs = sorted({'%d.%d' % torch.cuda.get_device_capability(i)
+                        for i in range(torch.cuda.device_count())}) or ['default']
+    print('cuda%s_sm%s' % (torch.version.cuda, '-'.join(a.replace('.', '') for a in archs)))
+PYEOF
+)"
+# an installed mmcv without CUDA ops does not count on a GPU node
+mmcv_ready() {
+  has mmcv "==$MMCV_VERSION" && "$PY" - "$OPS_TAG" 2>/dev/null <<'PYEOF'
+import sys
+from mmcv.ops import get_compiling_cuda_version
+cpu_build = get_compiling_cuda_version() == 'not available'
+sys.exit(1 if sys.argv[1] != 'cpu' and cpu_build else 0)
+PYEOF
+}
+if ! mmcv_ready; then
+  WHEEL_DIR="$CACHE/wheels/torch-$TORCH_TAG-$OPS_TAG"
   mkdir -p "$WHEEL_DIR"
   WHEEL="$(ls "$WHEEL_DIR"/mmcv-"$MMCV_VERSION"-*.whl 2>/dev/null | head -n 1 || true)"
-  if [ -z "$WHEEL" ]; then
-    if "$PY" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)'; then
-      export FORCE_CUDA=1
-    else
-      export FORCE_CUDA=0
+  LEGACY_DIR="$CACHE/wheels/torch-$TORCH_TAG"  # the cache before op kinds: CPU ops only
+  if [ -z "$WHEEL" ] && [ "$OPS_TAG" = cpu ] && \
+     "$PY" -c 'import torch, sys; sys.exit(0 if torch.version.cuda is None else 1)'; then
+    LEGACY="$(ls "$LEGACY_DIR"/mmcv-"$MMCV_VERSION"-*.whl 2>/dev/null | head -n 1 || true)"
+    if [ -n "$LEGACY" ]; then
+      cp "$LEGACY" "$WHEEL_DIR/" && WHEEL="$WHEEL_DIR/$(basename "$LEGACY")"
     fi
-    log "building mmcv==$MMCV_VERSION from source (MMCV_WITH_OPS=1 FORCE_CUDA=$FORCE_CUDA); about 8 minutes on 2 cores"
+  fi
+  if [ -z "$WHEEL" ]; then
+    log "building mmcv==$MMCV_VERSION from source (MMCV_WITH_OPS=1 FORCE_CUDA=$FORCE_CUDA);" \
+      "about 21 minutes on 2 cores"
     MMCV_WITH_OPS=1 MAX_JOBS="${MAX_JOBS:-$(nproc)}" "${PIP[@]}" wheel --no-deps \
       --no-build-isolation -w "$WHEEL_DIR" "mmcv==$MMCV_VERSION"
     WHEEL="$(ls "$WHEEL_DIR"/mmcv-"$MMCV_VERSION"-*.whl | head -n 1)"
@@ -105,12 +155,75 @@ fi
 
 # 6. mmps itself, editable (mmps/.mim/{configs,tools} are then links to the
 #    repository folders, so mim sees edits; a non-editable build replaces them
-#    with copies, and the next setup links them again)
-if ! has mmps || [ ! -L "$ROOT/mmps/.mim/configs" ] || [ ! -L "$ROOT/mmps/.mim/tools" ]; then
+#    with copies, and the next setup links them again).
+#    mim 0.3.9 looks for the package at <dist location>/mmps, and a PEP 660
+#    editable install leaves only its .dist-info (and an import hook) in
+#    site-packages, so site-packages/mmps also becomes a link to the repository
+#    package; it is added to the install's RECORD, so `pip uninstall mmps`
+#    removes the link (and never its target). `python -I` keeps the working
+#    folder off sys.path: there, the repository's mmps.egg-info would answer
+#    for mim whatever site-packages holds.
+mim_sees_repo() {
+  "$PY" -I - "$ROOT" 2>/dev/null <<'PYEOF'
+import os.path as osp
+import sys
+import warnings
+warnings.simplefilter('ignore')
+from mim.utils import get_installed_path
+root = get_installed_path('mmps')
+same = osp.realpath(root) == osp.realpath(osp.join(sys.argv[1], 'mmps'))
+tools = osp.isfile(osp.join(root, '.mim', 'tools', 'train.py'))
+sys.exit(0 if same and tools and osp.isdir(osp.join(root, '.mim', 'configs')) else 1)
+PYEOF
+}
+link_for_mim() {
+  "$PY" -I - "$ROOT" <<'PYEOF'
+import json
+import os
+import os.path as osp
+import sys
+from importlib import metadata
+
+dist = metadata.distribution('mmps')
+direct_url = json.loads(dist.read_text('direct_url.json') or '{}')
+if not direct_url.get('dir_info', {}).get('editable'):
+    sys.exit('mmps is not installed in editable mode; not linking it for mim')
+site = str(dist.locate_file(''))
+link, target = osp.join(site, 'mmps'), osp.join(sys.argv[1], 'mmps')
+if osp.islink(link):
+    os.remove(link)
+elif osp.exists(link):
+    sys.exit(f'{link} exists and is not a link; remove it and rerun')
+os.symlink(target, link, target_is_directory=True)
+record = next(f for f in dist.files if str(f).endswith('.dist-info/RECORD'))
+record = str(dist.locate_file(record))
+with open(record) as f:
+    listed = {line.split(',')[0] for line in f}
+if 'mmps' not in listed:
+    with open(record, 'a') as f:
+        f.write('mmps,,\n')
+print(f'linked {link} -> {target} (for mim)')
+PYEOF
+}
+if ! has mmps || [ ! -L "$ROOT/mmps/.mim/configs" ] || [ ! -L "$ROOT/mmps/.mim/tools" ] \
+   || ! mim_sees_repo; then
   log "installing mmps (editable)"
-  "${PIP[@]}" install -q -c "$CONSTRAINTS" --no-deps --no-build-isolation -e "$ROOT"
+  # --use-pep517: the PEP 660 build in this venv (pip 23 would otherwise run
+  # `setup.py develop`, which setuptools 80 turns into a second, isolated pip build)
+  "${PIP[@]}" install -q -c "$CONSTRAINTS" --no-deps --no-build-isolation --use-pep517 -e "$ROOT"
+  link_for_mim
+  mim_sees_repo || { log "mim still does not find $ROOT/mmps/.mim"; exit 1; }
 fi
 
-# 7. verify that mmcv has its compiled ops
+# 7. verify that mmcv has its compiled ops (and, on a GPU node, its CUDA ops)
 "$PY" -c "from mmps.utils.check_env import main; main()"
+if [ "$OPS_TAG" != cpu ] && \
+   "$PY" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)'; then
+  "$PY" -c "
+import torch
+from mmcv.ops import nms
+boxes = torch.tensor([[0., 0., 10., 10.], [1., 1., 10., 10.]], device='cuda')
+nms(boxes, torch.tensor([0.9, 0.8], device='cuda'), 0.5)
+print('mmcv CUDA ops run on', torch.cuda.get_device_name(0))"
+fi
 log "environment ready: $VENV"

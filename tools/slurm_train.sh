@@ -3,10 +3,21 @@
 #        tools/slurm_train.sh PARTITION JOB_NAME CONFIG WORK_DIR [tool options...]
 # One task per GPU through srun, as mmdet's script does.
 set -euo pipefail
+usage() {
+  echo "usage: $0 PARTITION JOB_NAME CONFIG WORK_DIR [tool options...]" >&2
+  exit 2
+}
+if [ $# -lt 4 ]; then
+  usage
+fi
 PARTITION=$1
 JOB_NAME=$2
 CONFIG=$3
 WORK_DIR=$4
+if [ ! -f "$CONFIG" ]; then
+  echo "$0: error: config file $CONFIG does not exist" >&2
+  exit 2
+fi
 GPUS=${GPUS:-8}
 GPUS_PER_NODE=${GPUS_PER_NODE:-8}
 CPUS_PER_TASK=${CPUS_PER_TASK:-5}

@@ -9,9 +9,13 @@ The flags are mmdet 3.3's ``tools/test.py`` flags::
 ``--out`` dumps every test sample's predictions (boxes, scores, embeddings
 and the query-box embeddings) to a pickle, so the person-search protocol can
 be rerun offline with other settings (``tools/analysis_tools/eval_results.py``).
+
+A missing config or checkpoint file and an ``--out`` that is not a ``.pkl`` /
+``.pickle`` file are one-line errors (exit status 2) before anything is built.
 """
 import argparse
 import os
+import os.path as osp
 
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
@@ -39,9 +43,24 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--tta', action='store_true', help='test-time augmentation')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
+    error = check_args(args)
+    if error:
+        parser.exit(2, f'{parser.prog}: error: {error}\n')
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
+
+
+def check_args(args: argparse.Namespace) -> str:
+    """The one-line error for an argument that cannot work, or ``''``."""
+    if not osp.isfile(args.config):
+        return f'config file {args.config} does not exist'
+    # http://, s3://, torchvision://...: mmengine fetches these itself
+    if '://' not in args.checkpoint and not osp.isfile(args.checkpoint):
+        return f'checkpoint {args.checkpoint} does not exist'
+    if args.out is not None and not args.out.endswith(('.pkl', '.pickle')):
+        return f'--out must be a .pkl or .pickle file, got {args.out}'
+    return ''
 
 
 def enable_visualization(cfg: Config, args: argparse.Namespace) -> None:
@@ -92,9 +111,7 @@ def main() -> None:
         backend = cfg.get('env_cfg', {}).get('dist_cfg', {}).get('backend')
         runner.logger.info(f'World size: {runner.world_size} (backend: {backend})')
 
-    if args.out is not None:
-        if not args.out.endswith(('.pkl', '.pickle')):
-            raise ValueError(f'--out must be a .pkl or .pickle file, got {args.out}')
+    if args.out is not None:  # a .pkl/.pickle path (check_args)
         from mmdet.evaluation import DumpDetResults
         runner.test_evaluator.metrics.append(DumpDetResults(out_file_path=args.out))
 

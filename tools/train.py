@@ -8,9 +8,13 @@ scripts keep working::
 
 Without CUDA, a distributed launch (``tools/dist_train.sh CONFIG N``) runs
 with the gloo backend on CPU.
+
+A missing config file or ``--resume`` checkpoint is a one-line error (exit
+status 2) before anything is built.
 """
 import argparse
 import os
+import os.path as osp
 
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
@@ -39,9 +43,23 @@ def parse_args() -> argparse.Namespace:
     # torch.distributed.launch passes --local-rank (torch >= 2.0) or --local_rank
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
+    error = check_args(args)
+    if error:
+        parser.exit(2, f'{parser.prog}: error: {error}\n')
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
+
+
+def check_args(args: argparse.Namespace) -> str:
+    """The one-line error for a path that cannot work, or ``''``."""
+    if not osp.isfile(args.config):
+        return f'config file {args.config} does not exist'
+    # http://, s3://...: mmengine fetches these itself
+    if args.resume not in (None, 'auto') and '://' not in args.resume \
+            and not osp.isfile(args.resume):
+        return f'--resume checkpoint {args.resume} does not exist'
+    return ''
 
 
 def build_cfg(args: argparse.Namespace) -> Config:

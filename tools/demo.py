@@ -25,6 +25,7 @@ from mmengine.runner import Runner
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEMO_CONFIG = osp.join(REPO_ROOT, 'configs', 'oim', 'oim_tiny_synthetic.py')
+TOPK = 5  # gallery hits drawn per query
 
 
 def parse_args() -> argparse.Namespace:
@@ -91,9 +92,10 @@ def run_demo(config: str = DEMO_CONFIG,
     ensure_synthetic_dataset(data_root)
     # the drawing of step 4 must not fail after the training of step 2
     vis_search_results = load_vis_tool()
-    test_ann = osp.join(data_root, 'annotations', 'test.json')
+    ann_file = osp.join(data_root, 'annotations', 'test.json')
+    protocol = load_protocol(ann_file)
     try:
-        vis_search_results.check_vis_args(load_protocol(test_ann), queries, 'full', 5)
+        vis_search_results.check_vis_args(protocol, queries, 'full', TOPK)
     except ValueError as err:
         raise DemoArgumentError(f'--queries: {err}') from None
 
@@ -102,7 +104,6 @@ def run_demo(config: str = DEMO_CONFIG,
     data_root = data_root.rstrip('/') + '/'
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         cfg[loader].dataset.data_root = data_root
-    ann_file = osp.join(data_root, 'annotations', 'test.json')
     results_file = osp.join(work_dir, 'results.pkl')
     for evaluator in ('val_evaluator', 'test_evaluator'):
         cfg[evaluator].ann_file = ann_file
@@ -123,14 +124,13 @@ def run_demo(config: str = DEMO_CONFIG,
 
     print('[3/4] person-search evaluation of the trained model', flush=True)
     metrics = runner.test()
-    protocol = load_protocol(ann_file)
     chance = chance_level(load_results(results_file), protocol)
 
     print('[4/4] drawing ranked gallery hits', flush=True)
     picture = osp.join(work_dir, 'search_results.png')
     vis_search_results.main([
         ann_file, results_file, '--img-prefix', osp.join(data_root, 'images'),
-        '--queries', *map(str, queries), '--topk', '5', '--out', picture
+        '--queries', *map(str, queries), '--topk', str(TOPK), '--out', picture
     ])
     return dict(
         model=metrics,

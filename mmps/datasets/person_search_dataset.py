@@ -9,6 +9,8 @@ import numpy as np
 from mmdet.datasets.base_det_dataset import BaseDetDataset
 from mmdet.registry import DATASETS
 
+from ..evaluation.functional.box_ops import paired_iou
+
 
 MASK_SOURCES = ('annotated', 'box')
 
@@ -28,16 +30,6 @@ def clip_xyxy(bbox: List[float], width: int, height: int) -> List[float]:
         float(min(max(x2, 0.0), width)),
         float(min(max(y2, 0.0), height))
     ]
-
-
-def box_iou(a: List[float], b: List[float]) -> float:
-    """IoU of two x1y1x2y2 boxes (0 when the union is empty)."""
-    iw = min(a[2], b[2]) - max(a[0], b[0])
-    ih = min(a[3], b[3]) - max(a[1], b[1])
-    inter = max(iw, 0.0) * max(ih, 0.0)
-    union = ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) *
-             (b[3] - b[1]) - inter)
-    return inter / union if union > 0 else 0.0
 
 
 @DATASETS.register_module()
@@ -251,15 +243,16 @@ class PersonSearchDataset(BaseDetDataset):
         for k in query_ids:
             q = self._protocol['queries'][k]
             out.append(dict(bbox=q['bbox'], query_index=k))
-            ious = {
-                n: box_iou(inst['bbox'], q['bbox'])
-                for n, inst in enumerate(instances)
+            candidates = [
+                n for n, inst in enumerate(instances)
                 if q['person_id'] >= 0 and inst['person_id'] == q['person_id']
                 and n not in taken
-            }
-            own = max(ious, key=ious.get, default=None)
-            if own is not None and ious[own] > 0:
-                taken.add(own)
+            ]
+            if candidates:
+                ious = paired_iou([instances[n]['bbox'] for n in candidates],
+                                  [q['bbox']] * len(candidates))
+                if ious.max() > 0:
+                    taken.add(candidates[int(ious.argmax())])
         out.extend(
             dict(bbox=inst['bbox'], query_index=-1)
             for n, inst in enumerate(instances) if n not in taken)

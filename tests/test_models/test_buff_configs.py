@@ -178,3 +178,39 @@ def test_stride_of_another_level_is_refused(batch):
     with torch.no_grad(), pytest.raises(
             ValueError, match=r'level 3 .*reid_fusion.featmap_strides\[3\]'):
         model.predict(data['inputs'], data['data_samples'])
+
+
+@pytest.mark.parametrize(
+    'path', sorted((BUFF_DIR / 'table7').glob('*.py')), ids=lambda p: p.name)
+def test_table7_heads_train_and_predict(path, batch):
+    """The ``table7/`` configs change two heads of a paper row: the RPN conv
+    width and the detection conv (1x1 with BN). Those heads, on the tiny
+    model of the row's variant, train one step and predict."""
+    full = Config.fromfile(path).model
+    cfg = tiny_model_cfg(
+        variant_of(path.name.replace('_rpn1024_detconv1x1', '')))
+    cfg.rpn_head.feat_channels = full.rpn_head.feat_channels
+    for key in ('conv_kernel_size', 'norm_cfg'):
+        cfg.roi_head.bbox_head[key] = full.roi_head.bbox_head[key]
+    torch.manual_seed(0)
+    model = MODELS.build(cfg)
+    assert model.rpn_head.rpn_conv.out_channels == 1024
+    det_conv = model.roi_head.bbox_head.conv
+    assert det_conv.conv.kernel_size == (1, 1) and det_conv.with_norm
+
+    model.train()
+    data = model.data_preprocessor(batch, training=True)
+    total, _ = model.parse_losses(
+        model.loss(data['inputs'], data['data_samples']))
+    assert math.isfinite(total.item())
+    total.backward()
+    assert det_conv.conv.weight.grad.abs().sum() > 0
+
+    model.eval()
+    with torch.no_grad():
+        data = model.data_preprocessor(batch, training=False)
+        results = model.predict(data['inputs'], data['data_samples'])
+    embed_dim = model.roi_head.reid_head.embed_dim
+    for result in results:
+        pred = result.pred_instances
+        assert pred.embeddings.shape == (len(pred.bboxes), embed_dim)

@@ -12,6 +12,17 @@ def mmdet_scope():
     init_default_scope('mmdet')
 
 
+@pytest.fixture(scope='module')
+def one_torch_thread():
+    """Tiny convolutions run faster on one thread, above all on a shared
+    machine where extra threads only contend. Modules opt in with
+    ``pytestmark = pytest.mark.usefixtures('one_torch_thread')``."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture
 def tiny_model():
     torch.manual_seed(0)

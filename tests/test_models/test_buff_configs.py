@@ -25,14 +25,8 @@ CONFIGS = sorted(p.name for p in BUFF_DIR.glob('*.py'))
 TINY = BUFF_DIR / 'buff_tiny_synthetic.py'
 
 
-@pytest.fixture(autouse=True, scope='module')
-def one_torch_thread():
-    """Tiny convolutions run faster on one thread, above all on a shared
-    machine where extra threads only contend."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+# one torch thread for the whole module (conftest.py)
+pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
 # config -> (re-ID levels, segmentation head, FAM levels); 0..3 = conv1..4
 VARIANTS = {

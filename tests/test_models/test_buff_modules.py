@@ -16,14 +16,8 @@ from mmps.models.utils import check_featmap_stride, foreground_attention
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(autouse=True, scope='module')
-def one_torch_thread():
-    """Tiny convolutions run faster on one thread, above all on a shared
-    machine where extra threads only contend."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+# one torch thread for the whole module (conftest.py)
+pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
 
 def test_fam_on_a_hand_made_tensor():

@@ -7,7 +7,9 @@ VENV ?= .venv
 PYTHON ?=
 VENV_PYTHON := $(VENV)/bin/python
 
-.PHONY: setup demo test
+LINT_PATHS := mmps tools tests configs setup.py
+
+.PHONY: setup demo test lint
 
 ## Create/refresh .venv (idempotent; the mmcv build is cached per torch version and op kind).
 setup:
@@ -22,3 +24,15 @@ demo: setup
 ## The whole test suite.
 test: setup
 	$(VENV_PYTHON) -m pytest tests -q -p no:cacheprovider
+
+## flake8, isort and yapf (settings in setup.cfg); `make format` applies
+## isort and yapf.
+lint: setup
+	$(VENV_PYTHON) -m flake8 $(LINT_PATHS)
+	$(VENV_PYTHON) -m isort --check-only --diff $(LINT_PATHS)
+	$(VENV_PYTHON) -m yapf --recursive --diff $(LINT_PATHS)
+
+.PHONY: format
+format: setup
+	$(VENV_PYTHON) -m isort $(LINT_PATHS)
+	$(VENV_PYTHON) -m yapf --recursive --in-place $(LINT_PATHS)

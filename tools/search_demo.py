@@ -1,7 +1,9 @@
 """Search a folder of scene images for the person in a query box.
 
-Prints the ranked hits and draws the query (blue box) and its top-k gallery
-hits (red boxes, titled with rank and cosine similarity) side by side::
+Prints the ranked hits and draws, with
+:class:`~mmps.visualization.PersonSearchVisualizer`, the query (blue box) and
+its top-k gallery hits (red boxes, captioned with rank and cosine similarity)
+side by side::
 
     python tools/search_demo.py QUERY_IMAGE --box X1 Y1 X2 Y2 \\
         --gallery FOLDER --config CONFIG --checkpoint CKPT --out result.png \\
@@ -17,7 +19,7 @@ message and exit status 1; bad arguments (topk < 1, ``--save-index`` with
 """
 import argparse
 import sys
-from typing import Dict, List, Optional, Sequence
+from typing import List, Optional, Sequence
 
 import cv2
 import mmcv
@@ -26,11 +28,7 @@ from mmengine.config import DictAction
 
 from mmps.apis import (GalleryIndex, SearchHit, check_query_box, index_gallery,
                        init_searcher, list_images, read_image, search)
-
-QUERY_COLOR = (255, 96, 0)  # BGR blue
-HIT_COLOR = (0, 0, 230)  # BGR red
-CAPTION_HEIGHT = 22  # pixels of white strip above each panel
-GAP = 6  # pixels between panels
+from mmps.visualization import PersonSearchVisualizer, SearchRow
 
 
 def positive_int(text: str) -> int:
@@ -44,89 +42,50 @@ def positive_int(text: str) -> int:
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('query_image', help='scene image holding the query')
-    parser.add_argument('--box', type=float, nargs=4, required=True,
-                        metavar=('X1', 'Y1', 'X2', 'Y2'),
-                        help='query person box, pixels of the query image')
+    parser.add_argument(
+        '--box',
+        type=float,
+        nargs=4,
+        required=True,
+        metavar=('X1', 'Y1', 'X2', 'Y2'),
+        help='query person box, pixels of the query image')
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument('--gallery', help='folder of gallery scene images')
     source.add_argument('--index', help='gallery index saved by --save-index')
     parser.add_argument('--config', required=True, help='model config')
     parser.add_argument('--checkpoint', required=True, help='model checkpoint')
-    parser.add_argument('--out', default='search_result.png',
-                        help='picture to write (PNG)')
-    parser.add_argument('--topk', type=positive_int, default=5,
-                        help='gallery hits to list and draw')
-    parser.add_argument('--score-thr', type=float, default=0.5,
-                        help='ignore gallery detections scoring below it')
-    parser.add_argument('--device', default='cpu',
-                        help="torch device, e.g. 'cpu', 'cuda', 'cuda:1'")
-    parser.add_argument('--batch-size', type=positive_int, default=1,
-                        help='gallery images per forward pass')
+    parser.add_argument(
+        '--out', default='search_result.png', help='picture to write (PNG)')
+    parser.add_argument(
+        '--topk', type=positive_int, default=5, help='gallery hits to list and draw')
+    parser.add_argument(
+        '--score-thr',
+        type=float,
+        default=0.5,
+        help='ignore gallery detections scoring below it')
+    parser.add_argument(
+        '--device', default='cpu', help="torch device, e.g. 'cpu', 'cuda', 'cuda:1'")
+    parser.add_argument(
+        '--batch-size',
+        type=positive_int,
+        default=1,
+        help='gallery images per forward pass')
     parser.add_argument('--save-index', help='save the gallery index here (.npz)')
-    parser.add_argument('--panel-height', type=positive_int, default=256,
-                        help='height of each drawn image in pixels')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config entries, key=value pairs')
+    parser.add_argument(
+        '--panel-height',
+        type=positive_int,
+        default=256,
+        help='height of each drawn image in pixels')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config entries, key=value pairs')
     args = parser.parse_args(argv)
     if args.index is not None and args.save_index is not None:
         parser.error('--save-index needs --gallery: with --index the gallery '
                      'is already indexed')
     return args
-
-
-def draw_panel(image: np.ndarray, box: np.ndarray, color: tuple,
-               caption: str, height: int) -> np.ndarray:
-    """The image scaled to ``height`` with ``box`` drawn, under a caption.
-
-    Args:
-        image (np.ndarray): (H, W, 3) BGR image.
-        box (np.ndarray): (4,) x1y1x2y2 in ``image`` pixels.
-        color (tuple): BGR color of the box and the caption.
-        caption (str): Text above the image.
-        height (int): Height of the scaled image.
-
-    Returns:
-        np.ndarray: (CAPTION_HEIGHT + height, round(W * height / H), 3).
-    """
-    scale = height / image.shape[0]
-    width = max(1, round(image.shape[1] * scale))
-    panel = mmcv.imresize(image, (width, height))
-    x1, y1, x2, y2 = np.round(np.asarray(box) * scale).astype(int).tolist()
-    cv2.rectangle(panel, (x1, y1), (x2, y2), color, 2)
-    strip = np.full((CAPTION_HEIGHT, width, 3), 255, np.uint8)
-    cv2.putText(strip, caption, (3, CAPTION_HEIGHT - 6),
-                cv2.FONT_HERSHEY_SIMPLEX, 0.45, color, 1, cv2.LINE_AA)
-    return np.vstack([strip, panel])
-
-
-def draw_results(query_image: np.ndarray, query_box: np.ndarray,
-                 hits: List[SearchHit], height: int) -> np.ndarray:
-    """The query panel, then one panel per hit, left to right.
-
-    Args:
-        query_image (np.ndarray): (H, W, 3) BGR query image.
-        query_box (np.ndarray): (4,) query box.
-        hits (list[SearchHit]): Ranked hits; their images are read from
-            their names (paths).
-        height (int): Height of each scaled image.
-
-    Returns:
-        np.ndarray: BGR picture of height ``CAPTION_HEIGHT + height``, the
-        panels' widths plus ``GAP`` between them wide.
-    """
-    panels = [draw_panel(query_image, query_box, QUERY_COLOR, 'query', height)]
-    images: Dict[str, np.ndarray] = {}
-    for rank, hit in enumerate(hits, 1):
-        if hit.image not in images:
-            images[hit.image] = read_image(hit.image)
-        panels.append(
-            draw_panel(images[hit.image], hit.box, HIT_COLOR,
-                       f'#{rank} sim {hit.similarity:.3f}', height))
-    gap = np.full((panels[0].shape[0], GAP, 3), 255, np.uint8)
-    columns = [panels[0]]
-    for panel in panels[1:]:
-        columns += [gap, panel]
-    return np.hstack(columns)
 
 
 def print_hits(hits: List[SearchHit]) -> None:
@@ -149,8 +108,7 @@ def run(args: argparse.Namespace) -> None:
         raise ValueError(f'cannot write a picture to {args.out}: use an image '
                          'extension, e.g. .png')
     query_image = read_image(args.query_image)
-    query_box = check_query_box(args.box, query_image.shape[:2],
-                                args.query_image)
+    query_box = check_query_box(args.box, query_image.shape[:2], args.query_image)
     if args.index is not None:
         gallery_index = GalleryIndex.load(args.index)
     else:
@@ -162,11 +120,18 @@ def run(args: argparse.Namespace) -> None:
         if args.save_index is not None:
             gallery_index.save(args.save_index)
             print(f'saved the gallery index to {args.save_index}')
-    hits = search(searcher, query_image, query_box, gallery_index,
-                  args.topk, args.score_thr)
+    hits = search(searcher, query_image, query_box, gallery_index, args.topk,
+                  args.score_thr)
     print_hits(hits)
-    picture = draw_results(query_image, query_box, hits, args.panel_height)
-    mmcv.imwrite(picture, args.out)
+    images = {hit.image: mmcv.bgr2rgb(read_image(hit.image)) for hit in hits}
+    row = SearchRow(
+        query_image=mmcv.bgr2rgb(query_image),
+        query_box=query_box,
+        hit_images=[images[hit.image] for hit in hits],
+        hit_boxes=np.array([hit.box for hit in hits]).reshape(-1, 4),
+        similarities=np.array([hit.similarity for hit in hits]))
+    PersonSearchVisualizer(panel_height=args.panel_height).visualize_search(
+        [row], out_file=args.out)
     print(f'saved {args.out}')
 
 

@@ -17,28 +17,37 @@ import argparse
 import os
 import os.path as osp
 
+from mmdet.evaluation import DumpDetResults
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
+
+from mmps.utils import adapt_cfg_to_cpu_launch, load_tool_cfg, register_all_modules
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Test (and evaluate) a model')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--work-dir', help='the directory to save the evaluation metrics')
+    parser.add_argument(
+        '--work-dir', help='the directory to save the evaluation metrics')
     parser.add_argument(
         '--out', type=str, help='dump the predictions to a pickle file (.pkl)')
     parser.add_argument('--show', action='store_true', help='show prediction results')
     parser.add_argument(
-        '--show-dir', help='directory (inside the work dir) where painted images are saved')
+        '--show-dir',
+        help='directory (inside the work dir) where painted images are saved')
     parser.add_argument(
         '--wait-time', type=float, default=2, help='the interval of show (s)')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
         help='override config entries, key=value pairs (xxx=yyy)')
     parser.add_argument(
-        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
         help='job launcher')
     parser.add_argument('--tta', action='store_true', help='test-time augmentation')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -89,7 +98,6 @@ def enable_tta(cfg: Config) -> None:
 
 
 def build_cfg(args: argparse.Namespace) -> Config:
-    from mmps.utils.tool_cfg import load_tool_cfg
     cfg = load_tool_cfg(args.config, args.launcher, args.cfg_options, args.work_dir)
     cfg.load_from = args.checkpoint
     if args.show or args.show_dir:
@@ -103,7 +111,7 @@ def main() -> None:
     args = parse_args()
     cfg = build_cfg(args)
 
-    from mmps.utils import adapt_cfg_to_cpu_launch
+    register_all_modules(init_default_scope=False)
     adapt_cfg_to_cpu_launch(cfg, args.launcher)
 
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
@@ -112,7 +120,6 @@ def main() -> None:
         runner.logger.info(f'World size: {runner.world_size} (backend: {backend})')
 
     if args.out is not None:  # a .pkl/.pickle path (check_args)
-        from mmdet.evaluation import DumpDetResults
         runner.test_evaluator.metrics.append(DumpDetResults(out_file_path=args.out))
 
     runner.test()

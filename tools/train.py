@@ -20,6 +20,9 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from mmps.utils import (adapt_cfg_to_cpu_launch, fill_num_person_ids, load_tool_cfg,
+                        register_all_modules)
+
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train a person-search model')
@@ -28,17 +31,25 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--amp', action='store_true', help='enable automatic-mixed-precision training')
     parser.add_argument(
-        '--auto-scale-lr', action='store_true',
+        '--auto-scale-lr',
+        action='store_true',
         help='scale the learning rate by the actual total batch size')
     parser.add_argument(
-        '--resume', nargs='?', type=str, const='auto',
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
         help='resume from the given checkpoint, or from the latest checkpoint '
         'of the work dir when no path is given')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
         help='override config entries, key=value pairs (xxx=yyy)')
     parser.add_argument(
-        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
         help='job launcher')
     # torch.distributed.launch passes --local-rank (torch >= 2.0) or --local_rank
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -64,7 +75,6 @@ def check_args(args: argparse.Namespace) -> str:
 
 def build_cfg(args: argparse.Namespace) -> Config:
     """Merge the command-line options into the config."""
-    from mmps.utils.tool_cfg import load_tool_cfg
     cfg = load_tool_cfg(args.config, args.launcher, args.cfg_options, args.work_dir)
 
     if args.amp:
@@ -73,7 +83,8 @@ def build_cfg(args: argparse.Namespace) -> Config:
             print('AMP is already enabled in the config.')
         else:
             assert optim_wrapper_type == 'OptimWrapper', (
-                f'--amp supports OptimWrapper only, the config uses {optim_wrapper_type}')
+                '--amp supports OptimWrapper only, the config uses '
+                f'{optim_wrapper_type}')
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.loss_scale = 'dynamic'
 
@@ -97,10 +108,9 @@ def main() -> None:
     args = parse_args()
     cfg = build_cfg(args)
 
-    # Importing mmps registers its modules and lets torch>=2.6 load mmengine
-    # checkpoints; it also checks the mmcv install with a clear message.
-    from mmps.models import fill_num_person_ids
-    from mmps.utils import adapt_cfg_to_cpu_launch
+    # mmps's modules, and what mmengine checkpoints hold for torch>=2.6;
+    # importing mmps.models checks the mmcv install with a clear message
+    register_all_modules(init_default_scope=False)
     adapt_cfg_to_cpu_launch(cfg, args.launcher)
     # OIM lookup tables are sized from the training data (num_person_ids=None)
     fill_num_person_ids(cfg)

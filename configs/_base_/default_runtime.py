@@ -1,9 +1,11 @@
 # Runtime shared by every mmps config.
 # mmps modules register into mmdet's registries, so the scope stays 'mmdet' and
-# every mmps config also runs with mmdet's own tools; importing mmps registers
-# them (and fails loudly when it cannot).
+# every mmps config also runs with mmdet's own tools; importing these packages
+# registers them (mmps.models checks mmcv's ops and fails loudly without them).
 default_scope = 'mmdet'
-custom_imports = dict(imports=['mmps'], allow_failed_imports=False)
+custom_imports = dict(
+    imports=['mmps.datasets', 'mmps.evaluation', 'mmps.models', 'mmps.visualization'],
+    allow_failed_imports=False)
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),

@@ -1,4 +1,4 @@
-# Table 4 "BUF_c3,4": BUF over conv3 and conv4 (no FAM).
+# BUFF, Table 4 "BUF_c3,4", PRW.
 _base_ = './buff_buf_r50_prw.py'
 
 model = dict(roi_head=dict(reid_fusion=dict(in_indices=(2, 3))))

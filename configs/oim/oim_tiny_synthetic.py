@@ -1,14 +1,10 @@
-# Tiny OIM for the embedded synthetic data (demo and tests on CPU): the
-# architecture of oim_r50_c4.py shrunk to ResNet-18 (conv1..conv4 backbone,
-# conv5 shared head), trained from scratch with trainable BN, 64-d
-# embeddings and fewer proposals. The lookup-table size comes from the
-# synthetic training split (mmps.models.fill_num_person_ids(cfg)).
+# Tiny OIM for the synthetic data (demo and CPU tests); not a paper row.
 _base_ = [
     '../_base_/models/oim_r50_c4.py', '../_base_/datasets/synthetic.py',
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_tiny_sgd_12e.py'
 ]
 
-# from scratch: BN statistics and affine parameters are learnt
+# from scratch: every BN learns its statistics and affine parameters
 tiny_norm_cfg = dict(type='BN', requires_grad=True)
 model = dict(
     backbone=dict(
@@ -18,8 +14,7 @@ model = dict(
         norm_eval=False,
         init_cfg=None),
     rpn_head=dict(
-        in_channels=256,
-        feat_channels=128,
+        in_channels=256, feat_channels=128,
         anchor_generator=dict(scales=[1, 2, 4, 8])),  # 16..128 px
     roi_head=dict(
         shared_head=dict(
@@ -29,8 +24,7 @@ model = dict(
             init_cfg=None),
         # 8x8 RoIs (conv5 output 4x4) instead of 14x14: the conv5 head runs
         # once per RoI and dominates the CPU step time
-        bbox_roi_extractor=dict(
-            roi_layer=dict(output_size=8), out_channels=256),
+        bbox_roi_extractor=dict(roi_layer=dict(output_size=8), out_channels=256),
         bbox_head=dict(in_channels=512, roi_feat_size=4),
         reid_head=dict(
             in_channels=512,

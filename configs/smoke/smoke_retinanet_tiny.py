@@ -12,14 +12,27 @@ metainfo = dict(classes=('person', ))
 model = dict(
     data_preprocessor=dict(pad_size_divisor=32),
     backbone=dict(
-        depth=18, base_channels=8, num_stages=3, strides=(1, 2, 2),
-        dilations=(1, 1, 1), out_indices=(1, 2),
-        frozen_stages=-1, norm_cfg=dict(type='BN', requires_grad=True),
-        norm_eval=False, init_cfg=None),
-    neck=dict(in_channels=[16, 32], out_channels=32, start_level=0,
-              add_extra_convs='on_input', num_outs=3),
+        depth=18,
+        base_channels=8,
+        num_stages=3,
+        strides=(1, 2, 2),
+        dilations=(1, 1, 1),
+        out_indices=(1, 2),
+        frozen_stages=-1,
+        norm_cfg=dict(type='BN', requires_grad=True),
+        norm_eval=False,
+        init_cfg=None),
+    neck=dict(
+        in_channels=[16, 32],
+        out_channels=32,
+        start_level=0,
+        add_extra_convs='on_input',
+        num_outs=3),
     bbox_head=dict(
-        num_classes=1, in_channels=32, feat_channels=32, stacked_convs=1,
+        num_classes=1,
+        in_channels=32,
+        feat_channels=32,
+        stacked_convs=1,
         anchor_generator=dict(octave_base_scale=2, strides=[8, 16, 32])),
     test_cfg=dict(max_per_img=20))
 
@@ -34,19 +47,29 @@ test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=(64, 64), keep_ratio=True),
     dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='PackDetInputs',
-         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
+    dict(
+        type='PackDetInputs',
+        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
 ]
 dataset = dict(
-    type='CocoDataset', data_root=data_root, metainfo=metainfo,
-    ann_file='annotations.json', data_prefix=dict(img='images/'))
+    type='CocoDataset',
+    data_root=data_root,
+    metainfo=metainfo,
+    ann_file='annotations.json',
+    data_prefix=dict(img='images/'))
 train_dataloader = dict(
-    batch_size=4, num_workers=0, persistent_workers=False,
+    batch_size=4,
+    num_workers=0,
+    persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=True),
     batch_sampler=dict(type='AspectRatioBatchSampler'),
-    dataset=dict(**dataset, filter_cfg=dict(filter_empty_gt=True), pipeline=train_pipeline))
+    dataset=dict(
+        **dataset, filter_cfg=dict(filter_empty_gt=True), pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=4, num_workers=0, persistent_workers=False, drop_last=False,
+    batch_size=4,
+    num_workers=0,
+    persistent_workers=False,
+    drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(**dataset, test_mode=True, pipeline=test_pipeline))
 test_dataloader = val_dataloader

@@ -1,4 +1,5 @@
 """Person-search inference: build a searcher, index a gallery, search it."""
+from .demo import DEMO_CONFIG, DemoArgumentError, run_demo
 from .gallery_index import GalleryIndex
 from .images import build_image_pipeline, list_images, read_image
 from .index_gallery import index_gallery
@@ -8,5 +9,5 @@ from .searcher import init_searcher
 __all__ = [
     'init_searcher', 'index_gallery', 'GalleryIndex', 'search', 'SearchHit',
     'embed_query', 'check_query_box', 'list_images', 'read_image',
-    'build_image_pipeline'
+    'build_image_pipeline', 'run_demo', 'DemoArgumentError', 'DEMO_CONFIG'
 ]

@@ -26,6 +26,22 @@ class GalleryIndex:
     Raises:
         ValueError: The lists differ in length, are empty, or the arrays'
             shapes disagree.
+
+    Examples:
+        >>> import os.path as osp, tempfile
+        >>> import numpy as np
+        >>> from mmps.apis import GalleryIndex
+        >>> index = GalleryIndex(
+        ...     names=['a.jpg', 'b.jpg'],
+        ...     bboxes=[np.array([[0., 0., 10., 20.]]), np.zeros((0, 4))],
+        ...     scores=[np.array([0.9]), np.zeros(0)],
+        ...     embeddings=[np.array([[0.6, 0.8]]), np.zeros((0, 2))])
+        >>> len(index), index.embed_dim
+        (2, 2)
+        >>> path = osp.join(tempfile.mkdtemp(), 'gallery.npz')
+        >>> index.save(path)
+        >>> GalleryIndex.load(path).names
+        ['a.jpg', 'b.jpg']
     """
 
     def __init__(self, names: Sequence[str], bboxes: Sequence[np.ndarray],
@@ -45,8 +61,7 @@ class GalleryIndex:
         if len(dims) != 1 or None in dims:
             raise ValueError('gallery embeddings must all be (N_i, D) with one '
                              f'D, got shapes {[e.shape for e in self.embeddings]}')
-        for name, b, s, e in zip(self.names, self.bboxes, self.scores,
-                                 self.embeddings):
+        for name, b, s, e in zip(self.names, self.bboxes, self.scores, self.embeddings):
             if not len(b) == len(s) == len(e):
                 raise ValueError(
                     f'{name}: {len(b)} boxes, {len(s)} scores and {len(e)} '
@@ -100,26 +115,21 @@ class GalleryIndex:
             with np.load(path, allow_pickle=False) as archive:
                 arrays = {key: archive[key] for key in INDEX_KEYS}
         except (KeyError, ValueError, OSError, zipfile.BadZipFile) as err:
-            raise ValueError(
-                f'{path} is no gallery index (an .npz with '
-                f'{", ".join(INDEX_KEYS)}): {err}') from err
+            raise ValueError(f'{path} is no gallery index (an .npz with '
+                             f'{", ".join(INDEX_KEYS)}): {err}') from err
         counts = arrays['counts']
         if (counts.ndim != 1 or len(counts) != len(arrays['names'])
-                or not np.issubdtype(counts.dtype, np.integer)
-                or (counts < 0).any()):
+                or not np.issubdtype(counts.dtype, np.integer) or (counts < 0).any()):
             raise ValueError(
                 f'gallery index {path} is inconsistent: counts must hold one '
                 f'non-negative integer per image name ({len(arrays["names"])}'
                 f' names), got {counts.dtype} array of shape {counts.shape}')
-        rows = {key: len(arrays[key])
-                for key in ('bboxes', 'scores', 'embeddings')}
+        rows = {key: len(arrays[key]) for key in ('bboxes', 'scores', 'embeddings')}
         if set(rows.values()) != {int(counts.sum())}:
-            raise ValueError(
-                f'gallery index {path} is inconsistent: counts sum to '
-                f'{int(counts.sum())} detections but the file holds '
-                + ', '.join(f'{n} {key}' for key, n in rows.items()))
+            raise ValueError(f'gallery index {path} is inconsistent: counts sum to '
+                             f'{int(counts.sum())} detections but the file holds ' +
+                             ', '.join(f'{n} {key}' for key, n in rows.items()))
         splits = np.cumsum(counts)[:-1]
-        return cls(arrays['names'].tolist(),
-                   np.split(arrays['bboxes'], splits),
+        return cls(arrays['names'].tolist(), np.split(arrays['bboxes'], splits),
                    np.split(arrays['scores'], splits),
                    np.split(arrays['embeddings'], splits))

@@ -15,8 +15,7 @@ ImageInput = Union[str, Path, np.ndarray]
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 
 
-def list_images(images: Union[str, Path, Sequence[ImageInput]]
-                ) -> List[ImageInput]:
+def list_images(images: Union[str, Path, Sequence[ImageInput]]) -> List[ImageInput]:
     """The images of a folder (sorted by name, not recursive) or a list.
 
     Args:
@@ -38,9 +37,8 @@ def list_images(images: Union[str, Path, Sequence[ImageInput]]
             osp.join(folder, name) for name in os.listdir(folder)
             if name.lower().endswith(IMAGE_EXTENSIONS))
         if not paths:
-            raise FileNotFoundError(
-                f'gallery folder {folder} holds no image file '
-                f'({", ".join(IMAGE_EXTENSIONS)})')
+            raise FileNotFoundError(f'gallery folder {folder} holds no image file '
+                                    f'({", ".join(IMAGE_EXTENSIONS)})')
         return paths
     items = [str(item) if isinstance(item, Path) else item for item in images]
     if not items:
@@ -82,8 +80,7 @@ def read_image(image: ImageInput, name: str = 'image') -> np.ndarray:
     except Exception as err:  # decoders raise their own types
         raise ValueError(f'cannot read image {path}: {err}') from err
     if img is None:
-        raise ValueError(
-            f'cannot read image {path}: corrupt or not an image file')
+        raise ValueError(f'cannot read image {path}: corrupt or not an image file')
     return img
 
 

@@ -10,10 +10,10 @@ from mmdet.structures.bbox import get_box_tensor
 from mmengine.dataset import pseudo_collate
 from mmengine.utils import ProgressBar
 
+from ..models.detectors import check_person_searcher, contract_error
 from .gallery_index import GalleryIndex
 from .images import (ImageInput, build_image_pipeline, image_name, list_images,
                      read_image)
-from .searcher import contract_error
 
 
 def index_gallery(searcher: nn.Module,
@@ -42,9 +42,24 @@ def index_gallery(searcher: nn.Module,
         FileNotFoundError: The folder or an image file does not exist, or the
             folder holds no image.
         ValueError: An image cannot be read (the message names it), the
-            list is empty, ``batch_size < 1``, or the model gives no
-            embeddings with its detections (not a person-search model).
+            list is empty, ``batch_size < 1``, or the model is no person
+            searcher or gives no embeddings with its detections.
+
+    Examples:
+        >>> import numpy as np
+        >>> from mmps.apis import index_gallery, init_searcher
+        >>> from mmps.testing import get_config_file
+        >>> searcher = init_searcher(
+        ...     get_config_file('oim/oim_tiny_synthetic.py'),
+        ...     cfg_options={
+        ...         'model.roi_head.reid_head.loss_reid.num_person_ids': 5,
+        ...         'model.test_cfg.rcnn.score_thr': 0.0})
+        >>> images = [np.full((80, 60, 3), 128, np.uint8)] * 2
+        >>> index = index_gallery(searcher, images, progress=False)
+        >>> len(index), index.embed_dim
+        (2, 64)
     """
+    check_person_searcher(searcher)
     if batch_size < 1:
         raise ValueError(f'batch_size must be >= 1, got {batch_size}')
     items = list_images(images)
@@ -66,9 +81,8 @@ def index_gallery(searcher: nn.Module,
     return GalleryIndex(names, bboxes, scores, embeddings)
 
 
-def _predict_gallery(
-        searcher: nn.Module, pipeline: Compose, images: List[np.ndarray],
-        img_ids: Sequence[int]) -> List[Tuple[np.ndarray, ...]]:
+def _predict_gallery(searcher: nn.Module, pipeline: Compose, images: List[np.ndarray],
+                     img_ids: Sequence[int]) -> List[Tuple[np.ndarray, ...]]:
     """Gallery-mode predictions of one batch of (H, W, 3) BGR images.
 
     Returns:
@@ -78,17 +92,16 @@ def _predict_gallery(
     Raises:
         ValueError: The predictions carry no ``embeddings``.
     """
-    data = pseudo_collate([
-        pipeline(dict(img=img, img_id=i)) for img, i in zip(images, img_ids)
-    ])
+    data = pseudo_collate(
+        [pipeline(dict(img=img, img_id=i)) for img, i in zip(images, img_ids)])
     with torch.no_grad():
         samples = searcher.test_step(data)
     if any('pred_instances' not in s or 'embeddings' not in s.pred_instances
            for s in samples):
         raise contract_error(searcher, 'pred_instances.embeddings')
     return [(_to_numpy(get_box_tensor(s.pred_instances.bboxes)),
-             _to_numpy(s.pred_instances.scores),
-             _to_numpy(s.pred_instances.embeddings)) for s in samples]
+             _to_numpy(s.pred_instances.scores), _to_numpy(s.pred_instances.embeddings))
+            for s in samples]
 
 
 def _to_numpy(tensor: torch.Tensor) -> np.ndarray:

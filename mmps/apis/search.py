@@ -8,9 +8,9 @@ import torch.nn as nn
 from mmengine.dataset import pseudo_collate
 from mmengine.structures import InstanceData
 
+from ..models.detectors import check_person_searcher, contract_error
 from .gallery_index import GalleryIndex
 from .images import ImageInput, build_image_pipeline, read_image
-from .searcher import contract_error
 
 
 @dataclass
@@ -31,7 +31,8 @@ class SearchHit:
     score: float
 
 
-def check_query_box(box: Sequence[float], image_shape: Tuple[int, int],
+def check_query_box(box: Sequence[float],
+                    image_shape: Tuple[int, int],
                     image: str = 'the query image') -> np.ndarray:
     """Validate a query box against its image.
 
@@ -67,8 +68,7 @@ def embed_query(searcher: nn.Module, image: np.ndarray,
     """Embed given boxes of one image (query mode of the inference contract:
     no detection, the boxes are the user's).
 
-    Uses the model's ``predict_query`` when it has one, else ``predict``,
-    which the contract obliges to embed ``query_instances`` too.
+    Runs the model's :meth:`~mmps.models.BasePersonSearcher.predict_query`.
 
     Args:
         searcher (nn.Module): Model from :func:`init_searcher`.
@@ -79,21 +79,18 @@ def embed_query(searcher: nn.Module, image: np.ndarray,
         np.ndarray: (M, D) embeddings, float32, in the order of ``boxes``.
 
     Raises:
-        ValueError: The model gives no ``pred_query_instances`` with
-            ``embeddings`` (not a person-search model).
+        ValueError: The model is no person searcher, or gives no
+            ``pred_query_instances`` with ``embeddings``.
     """
+    check_person_searcher(searcher)
     packed = build_image_pipeline(searcher.cfg)(dict(img=image, img_id=0))
     query = InstanceData()
     query.bboxes = torch.as_tensor(boxes, dtype=torch.float32).reshape(-1, 4)
     packed['data_samples'].query_instances = query
     data = pseudo_collate([packed])
     with torch.no_grad():
-        if hasattr(searcher, 'predict_query'):
-            data = searcher.data_preprocessor(data, False)
-            samples = searcher.predict_query(data['inputs'],
-                                             data['data_samples'])
-        else:
-            samples = searcher.test_step(data)
+        data = searcher.data_preprocessor(data, False)
+        samples = searcher.predict_query(data['inputs'], data['data_samples'])
     pred = samples[0].get('pred_query_instances')
     if pred is None or 'embeddings' not in pred:
         raise contract_error(searcher, 'pred_query_instances.embeddings')
@@ -132,6 +129,23 @@ def search(searcher: nn.Module,
             a gallery index of another embedding dimension, or a model that
             gives no query embeddings (not a person-search model).
         FileNotFoundError: The query image file does not exist.
+
+    Examples:
+        >>> import numpy as np
+        >>> from mmps.apis import index_gallery, init_searcher, search
+        >>> from mmps.testing import get_config_file
+        >>> searcher = init_searcher(
+        ...     get_config_file('oim/oim_tiny_synthetic.py'),
+        ...     cfg_options={
+        ...         'model.roi_head.reid_head.loss_reid.num_person_ids': 5,
+        ...         'model.test_cfg.rcnn.score_thr': 0.0})
+        >>> scene = np.random.default_rng(0).integers(
+        ...     0, 255, (80, 60, 3), dtype=np.uint8)
+        >>> index = index_gallery(searcher, [scene], progress=False)
+        >>> hits = search(searcher, scene, [10, 10, 30, 70], index, topk=3,
+        ...               score_thr=0.0)
+        >>> len(hits) <= 3, all(-1 <= h.similarity <= 1 for h in hits)
+        (True, True)
     """
     if topk < 1:
         raise ValueError(f'topk must be >= 1, got {topk}')
@@ -146,9 +160,8 @@ def search(searcher: nn.Module,
             f'but the model gives {query.shape[0]}-d ones: index the gallery '
             'with this model')
 
-    image_ids = np.concatenate([
-        np.full(len(b), i) for i, b in enumerate(gallery_index.bboxes)
-    ])
+    image_ids = np.concatenate(
+        [np.full(len(b), i) for i, b in enumerate(gallery_index.bboxes)])
     bboxes = np.concatenate(gallery_index.bboxes)
     scores = np.concatenate(gallery_index.scores)
     embeddings = np.concatenate(gallery_index.embeddings)

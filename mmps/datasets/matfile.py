@@ -28,11 +28,25 @@ import numpy as np
 MI_INT8, MI_INT32, MI_UINT16, MI_UINT32 = 1, 5, 4, 6
 MI_DOUBLE, MI_MATRIX, MI_COMPRESSED = 9, 14, 15
 MI_DTYPES = {
-    1: '<i1', 2: '<u1', 3: '<i2', 4: '<u2', 5: '<i4', 6: '<u4', 7: '<f4',
-    9: '<f8', 12: '<i8', 13: '<u8'
+    1: '<i1',
+    2: '<u1',
+    3: '<i2',
+    4: '<u2',
+    5: '<i4',
+    6: '<u4',
+    7: '<f4',
+    9: '<f8',
+    12: '<i8',
+    13: '<u8'
 }
-MI_TEXT = {1: 'utf-8', 2: 'utf-8', 4: 'utf-16-le', 16: 'utf-8',
-           17: 'utf-16-le', 18: 'utf-32-le'}
+MI_TEXT = {
+    1: 'utf-8',
+    2: 'utf-8',
+    4: 'utf-16-le',
+    16: 'utf-8',
+    17: 'utf-16-le',
+    18: 'utf-32-le'
+}
 MX_CELL, MX_STRUCT, MX_CHAR, MX_DOUBLE = 1, 2, 4, 6
 MX_NUMERIC = set(range(6, 16))
 CACHE_LIMIT = 512  # bytes: elements up to this size are decoded once
@@ -126,8 +140,7 @@ class _Decoder:
             return [''.join(r) for r in rows]
         if mx_class in MX_NUMERIC and dtype in MI_DTYPES:
             arr = np.frombuffer(buf[data:data + nbytes], MI_DTYPES[dtype])
-            return _readonly(
-                arr.astype(np.float64).reshape(dims, order='F'))
+            return _readonly(arr.astype(np.float64).reshape(dims, order='F'))
         raise MatFormatError(f'{self.path}: unsupported MATLAB class '
                              f'{mx_class} (data type {dtype})')
 
@@ -299,11 +312,11 @@ def _element(mtype: int, data: bytes) -> bytes:
     return _U32.pack(mtype, len(data)) + data + b'\0' * (-len(data) % 8)
 
 
-def _matrix(mx_class: int, dims: Sequence[int], body: bytes,
-            name: str = '') -> bytes:
-    head = (_element(MI_UINT32, struct.pack('<II', mx_class, 0)) +
-            _element(MI_INT32, struct.pack(f'<{len(dims)}i', *dims)) +
-            _element(MI_INT8, name.encode('ascii')))
+def _matrix(mx_class: int, dims: Sequence[int], body: bytes, name: str = '') -> bytes:
+    head = (
+        _element(MI_UINT32, struct.pack('<II', mx_class, 0)) +
+        _element(MI_INT32, struct.pack(f'<{len(dims)}i', *dims)) +
+        _element(MI_INT8, name.encode('ascii')))
     return _U32.pack(MI_MATRIX, len(head) + len(body)) + head + body
 
 
@@ -317,8 +330,8 @@ class _Encoder:
         """Encoded bytes of ``value``; numbers, strings and arrays once."""
         if isinstance(value, (MatStruct, list, tuple)):
             return self._encode(value)
-        key = (type(value), value) if isinstance(
-            value, (str, int, float)) else id(value)
+        key = (type(value), value) if isinstance(value,
+                                                 (str, int, float)) else id(value)
         hit = self.cache.get(key)
         if hit is None:  # holding ``value`` keeps its id from being reused
             hit = self.cache[key] = (value, self._encode(value))
@@ -327,9 +340,8 @@ class _Encoder:
     def _encode(self, value: Any, name: str = '') -> bytes:
         if isinstance(value, str):
             dims = (1, len(value)) if value else (0, 0)
-            return _matrix(MX_CHAR, dims,
-                           _element(MI_UINT16, value.encode('utf-16-le')),
-                           name)
+            return _matrix(MX_CHAR, dims, _element(MI_UINT16,
+                                                   value.encode('utf-16-le')), name)
         if isinstance(value, MatStruct):
             return _matrix(MX_STRUCT, (1, len(value.rows)),
                            b''.join(self.struct_body(value)), name)
@@ -338,8 +350,8 @@ class _Encoder:
                            b''.join(self.encode(v) for v in value), name)
         arr = np.asarray(value, dtype=np.float64)
         arr = arr.reshape(1, 1) if arr.ndim == 0 else arr
-        return _matrix(MX_DOUBLE, arr.shape,
-                       _element(MI_DOUBLE, arr.tobytes(order='F')), name)
+        return _matrix(MX_DOUBLE, arr.shape, _element(MI_DOUBLE,
+                                                      arr.tobytes(order='F')), name)
 
     def struct_body(self, value: MatStruct) -> Iterator[bytes]:
         """Field-name header, then each element's field values."""
@@ -347,8 +359,7 @@ class _Encoder:
         yield struct.pack('<I', 4 << 16 | MI_INT32) + _I32.pack(width)
         yield _element(
             MI_INT8,
-            b''.join(f.encode('ascii').ljust(width, b'\0')
-                     for f in value.fields))
+            b''.join(f.encode('ascii').ljust(width, b'\0') for f in value.fields))
         for row in value.rows:
             yield b''.join(self.encode(v) for v in row)
 
@@ -377,12 +388,11 @@ def write_mat(path: str,
         for name, value in variables.items():
             encoder = _Encoder()
             if isinstance(value, MatStruct):
-                head = (_element(MI_UINT32, struct.pack('<II', MX_STRUCT, 0))
-                        + _element(MI_INT32, struct.pack(
-                            '<2i', 1, len(value.rows))) +
-                        _element(MI_INT8, name.encode('ascii')))
-                size = len(head) + sum(
-                    len(b) for b in encoder.struct_body(value))
+                head = (
+                    _element(MI_UINT32, struct.pack('<II', MX_STRUCT, 0)) +
+                    _element(MI_INT32, struct.pack('<2i', 1, len(value.rows))) +
+                    _element(MI_INT8, name.encode('ascii')))
+                size = len(head) + sum(len(b) for b in encoder.struct_body(value))
                 chunks = _chain([_U32.pack(MI_MATRIX, size), head],
                                 encoder.struct_body(value))
             else:
@@ -435,6 +445,5 @@ def struct_fields(value: Any, path: str, key: str,
 
 
 __all__ = [
-    'MatFile', 'MatFormatError', 'MatStruct', 'read_mat', 'struct_fields',
-    'write_mat'
+    'MatFile', 'MatFormatError', 'MatStruct', 'read_mat', 'struct_fields', 'write_mat'
 ]

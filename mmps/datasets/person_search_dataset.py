@@ -2,34 +2,15 @@
 import json
 import os.path as osp
 import warnings
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import cv2
 import numpy as np
 from mmdet.datasets.base_det_dataset import BaseDetDataset
 from mmdet.registry import DATASETS
 
-from ..evaluation.functional.box_ops import paired_iou
-
-
-MASK_SOURCES = ('annotated', 'box')
-
-
-def xywh_to_xyxy(bbox: List[float]) -> List[float]:
-    """[x, y, w, h] -> [x1, y1, x2, y2]."""
-    x, y, w, h = bbox
-    return [float(x), float(y), float(x + w), float(y + h)]
-
-
-def clip_xyxy(bbox: List[float], width: int, height: int) -> List[float]:
-    """An x1y1x2y2 box clipped to a ``width`` x ``height`` image."""
-    x1, y1, x2, y2 = bbox
-    return [
-        float(min(max(x1, 0.0), width)),
-        float(min(max(y1, 0.0), height)),
-        float(min(max(x2, 0.0), width)),
-        float(min(max(y2, 0.0), height))
-    ]
+from mmps.structures import paired_iou, xywh_to_xyxy
+from .validation import MASK_SOURCES
 
 
 @DATASETS.register_module()
@@ -85,8 +66,7 @@ class PersonSearchDataset(BaseDetDataset):
                  data_prefix: dict = dict(img=''),
                  **kwargs) -> None:
         if bad_image not in ('skip', 'error'):
-            raise ValueError(
-                f"bad_image must be 'skip' or 'error', got {bad_image!r}")
+            raise ValueError(f"bad_image must be 'skip' or 'error', got {bad_image!r}")
         self.bad_image = bad_image
         self.verify_images = verify_images
         self.num_skipped_images = 0
@@ -127,18 +107,18 @@ class PersonSearchDataset(BaseDetDataset):
         for key in ('images', 'annotations'):
             if key not in data:
                 raise KeyError(f'{self.ann_file} has no "{key}" list')
-        anns_by_image: Dict[int, List[dict]] = {}
-        image_ids = {img['id'] for img in data['images']}
+        anns_by_image: Dict[int, List[int]] = {}
+        sizes = {img['id']: (img['width'], img['height']) for img in data['images']}
         for k, ann in enumerate(data['annotations']):
-            if ann['image_id'] not in image_ids:
+            if ann['image_id'] not in sizes:
                 raise ValueError(
                     f'{self.ann_file}: annotations[{k}] names unknown image '
                     f'id {ann["image_id"]}')
-            anns_by_image.setdefault(ann['image_id'], []).append(ann)
-        labelled = sorted({
-            a['person_id']
-            for a in data['annotations'] if a['person_id'] >= 0
-        })
+            anns_by_image.setdefault(ann['image_id'], []).append(k)
+        bboxes = self._instance_boxes(data['annotations'], sizes)
+        labelled = sorted(
+            {a['person_id']
+             for a in data['annotations'] if a['person_id'] >= 0})
         self._metainfo['num_person_ids'] = len(labelled)
         if self.test_mode:
             id_map = {pid: pid for pid in labelled}
@@ -154,14 +134,12 @@ class PersonSearchDataset(BaseDetDataset):
             queries=[
                 dict(
                     image_id=q['image_id'],
-                    bbox=xywh_to_xyxy(q['bbox']),
-                    person_id=q['person_id'])
-                for q in raw_protocol.get('queries', [])
+                    bbox=xywh_to_xyxy(q['bbox'])[0].tolist(),
+                    person_id=q['person_id']) for q in raw_protocol.get('queries', [])
             ],
             galleries={
                 str(size): [np.asarray(g, dtype=np.int64) for g in lists]
-                for size, lists in (raw_protocol.get('galleries')
-                                    or {}).items()
+                for size, lists in (raw_protocol.get('galleries') or {}).items()
             },
             subsets=raw_protocol.get('subsets') or {})
 
@@ -171,23 +149,20 @@ class PersonSearchDataset(BaseDetDataset):
             problem = self._image_problem(img_path)
             if problem is not None:
                 if self.test_mode:
-                    raise OSError(
-                        f'image id {img["id"]} of the test split '
-                        f'{self.ann_file}: {problem}. Every test image is '
-                        'needed by the evaluation (dropping a gallery image '
-                        'would inflate mAP): restore the file')
+                    raise OSError(f'image id {img["id"]} of the test split '
+                                  f'{self.ann_file}: {problem}. Every test image is '
+                                  'needed by the evaluation (dropping a gallery image '
+                                  'would inflate mAP): restore the file')
                 if self.bad_image == 'error':
                     raise OSError(f'image id {img["id"]}: {problem}')
                 warnings.warn(f'skipping image id {img["id"]}: {problem}')
                 self.num_skipped_images += 1
                 continue
             instances = []
-            for ann in anns_by_image.get(img['id'], []):
-                bbox = xywh_to_xyxy(ann['bbox'])
-                if not self.test_mode:
-                    bbox = clip_xyxy(bbox, img['width'], img['height'])
+            for k in anns_by_image.get(img['id'], []):
+                ann = data['annotations'][k]
                 inst = dict(
-                    bbox=bbox,
+                    bbox=bboxes[k],
                     bbox_label=0,
                     ignore_flag=0,
                     person_id=id_map.get(ann['person_id'], -1),
@@ -208,8 +183,7 @@ class PersonSearchDataset(BaseDetDataset):
             self._gt_by_image[img['id']] = dict(
                 bboxes=np.asarray([i['bbox'] for i in instances],
                                   np.float32).reshape(-1, 4),
-                person_ids=np.asarray([i['person_id'] for i in instances],
-                                      np.int64),
+                person_ids=np.asarray([i['person_id'] for i in instances], np.int64),
                 cam_id=info['cam_id'])
             data_list.append(info)
         if self.num_skipped_images:
@@ -217,22 +191,38 @@ class PersonSearchDataset(BaseDetDataset):
                           f'skipped in {self.ann_file}')
         return data_list
 
+    def _instance_boxes(self, annotations: List[dict],
+                        sizes: Dict[int, Tuple[int, int]]) -> List[List[float]]:
+        """The x1y1x2y2 box of every annotation.
+
+        Args:
+            annotations (list[dict]): The ``annotations`` of the file (N).
+            sizes (dict[int, tuple[int, int]]): Image id -> (width, height).
+
+        Returns:
+            list[list[float]]: N boxes, as stored in test mode, clipped to
+            their image in training.
+        """
+        boxes = xywh_to_xyxy([ann['bbox'] for ann in annotations])
+        if not self.test_mode:
+            limits = np.asarray([sizes[ann['image_id']] * 2 for ann in annotations],
+                                np.float64).reshape(-1, 4)
+            boxes = np.clip(boxes, 0, limits)
+        return boxes.tolist()
+
     def _mask_source(self, ann: dict) -> str:
         """``'annotated'`` or ``'box'``; raises on an invalid value."""
         source = ann.get('mask_source',
                          'annotated' if ann.get('segmentation') else 'box')
         if source not in MASK_SOURCES:
-            raise ValueError(
-                f'{self.ann_file}: annotation id {ann.get("id")} has '
-                f'mask_source {source!r}, expected one of {MASK_SOURCES}')
+            raise ValueError(f'{self.ann_file}: annotation id {ann.get("id")} has '
+                             f'mask_source {source!r}, expected one of {MASK_SOURCES}')
         if source == 'annotated' and not ann.get('segmentation'):
-            raise ValueError(
-                f'{self.ann_file}: annotation id {ann.get("id")} has '
-                "mask_source 'annotated' but no segmentation")
+            raise ValueError(f'{self.ann_file}: annotation id {ann.get("id")} has '
+                             "mask_source 'annotated' but no segmentation")
         return source
 
-    def _image_queries(self, query_ids: List[int],
-                       instances: List[dict]) -> List[dict]:
+    def _image_queries(self, query_ids: List[int], instances: List[dict]) -> List[dict]:
         """Protocol queries of one image, then its other GT boxes (-1).
 
         A query's own GT box, which its query box replaces, is the box with
@@ -244,9 +234,8 @@ class PersonSearchDataset(BaseDetDataset):
             q = self._protocol['queries'][k]
             out.append(dict(bbox=q['bbox'], query_index=k))
             candidates = [
-                n for n, inst in enumerate(instances)
-                if q['person_id'] >= 0 and inst['person_id'] == q['person_id']
-                and n not in taken
+                n for n, inst in enumerate(instances) if q['person_id'] >= 0
+                and inst['person_id'] == q['person_id'] and n not in taken
             ]
             if candidates:
                 ious = paired_iou([instances[n]['bbox'] for n in candidates],
@@ -254,8 +243,8 @@ class PersonSearchDataset(BaseDetDataset):
                 if ious.max() > 0:
                     taken.add(candidates[int(ious.argmax())])
         out.extend(
-            dict(bbox=inst['bbox'], query_index=-1)
-            for n, inst in enumerate(instances) if n not in taken)
+            dict(bbox=inst['bbox'], query_index=-1) for n, inst in enumerate(instances)
+            if n not in taken)
         return out
 
     def _image_problem(self, img_path: str) -> Optional[str]:

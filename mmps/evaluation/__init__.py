@@ -1,7 +1,6 @@
 """mmps.evaluation: the person-search protocol core and its metric."""
 from .functional import (SearchProtocol, SearchResult, average_precision,
-                         eval_detection, eval_search, evaluate_results,
-                         load_protocol)
+                         eval_detection, eval_search, evaluate_results, load_protocol)
 from .metrics import PersonSearchMetric
 
 __all__ = [

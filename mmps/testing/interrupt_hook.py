@@ -2,8 +2,8 @@
 import os
 import signal
 
-from mmengine.hooks import Hook
 from mmdet.registry import HOOKS
+from mmengine.hooks import Hook
 
 
 @HOOKS.register_module()

@@ -42,15 +42,22 @@ def make_toy_detection_dataset(root: str,
             y = int(rng.integers(0, image_size - h))
             image[y:y + h, x:x + w] = rng.integers(150, 256, 3)
             annotations.append(
-                dict(id=len(annotations) + 1, image_id=image_id, category_id=1,
-                     bbox=[x, y, w, h], area=w * h, iscrowd=0))
+                dict(
+                    id=len(annotations) + 1,
+                    image_id=image_id,
+                    category_id=1,
+                    bbox=[x, y, w, h],
+                    area=w * h,
+                    iscrowd=0))
         file_name = f'{image_id:04d}.png'
         cv2.imwrite(osp.join(root, 'images', file_name), image)
         images.append(
             dict(id=image_id, file_name=file_name, width=image_size, height=image_size))
     ann_file = osp.join(root, 'annotations.json')
     with open(ann_file, 'w') as f:
-        json.dump(dict(images=images, annotations=annotations,
-                       categories=[dict(id=1, name='person')]), f)
+        json.dump(
+            dict(
+                images=images,
+                annotations=annotations,
+                categories=[dict(id=1, name='person')]), f)
     return ann_file
-

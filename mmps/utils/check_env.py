@@ -11,8 +11,8 @@ an environment (``tools/setup_env.sh`` does it after every install).
 import importlib
 from importlib import metadata
 
-MMCV_MIN = '2.0.0rc4'
-MMCV_MAX = '2.2.0'
+from ..version import MMCV_MAX, MMCV_MIN
+
 FIX_COMMAND = (
     'Fix it with `bash tools/setup_env.sh` from the mmps repository, or by hand:\n'
     '  pip uninstall -y mmcv mmcv-lite\n'

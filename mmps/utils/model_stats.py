@@ -50,8 +50,7 @@ def _own_count(module: nn.Module, name: str) -> ModuleCount:
         name=name,
         params=sum(p.numel() for p in params),
         trainable=sum(p.numel() for p in params if p.requires_grad),
-        buffers=sum(b.numel()
-                    for _, b in _persistent_buffers(module, recurse=False)))
+        buffers=sum(b.numel() for _, b in _persistent_buffers(module, recurse=False)))
 
 
 def count_module(module: nn.Module, name: str = '') -> ModuleCount:
@@ -72,9 +71,8 @@ def count_module(module: nn.Module, name: str = '') -> ModuleCount:
         buffers=sum(b.numel() for _, b in _persistent_buffers(module)))
 
 
-def count_breakdown(model: nn.Module,
-                    expand: Sequence[str] = ('roi_head', )
-                    ) -> List[ModuleCount]:
+def count_breakdown(
+    model: nn.Module, expand: Sequence[str] = ('roi_head', )) -> List[ModuleCount]:
     """Per-module counts whose rows sum to the whole model's.
 
     One row per child of ``model`` (``backbone``, ``neck``, ``rpn_head``,
@@ -124,7 +122,6 @@ def state_buffers(model: nn.Module) -> List[Tuple[str, Tuple[int, ...]]]:
         if isinstance(module, _NormBase):
             continue
         prefix = f'{module_name}.' if module_name else ''
-        for buffer_name, buffer in _persistent_buffers(module,
-                                                       recurse=False):
+        for buffer_name, buffer in _persistent_buffers(module, recurse=False):
             found.append((prefix + buffer_name, tuple(buffer.shape)))
     return found

@@ -1,22 +1,21 @@
 """Fixtures of the search API tests: a tiny OIM searcher with random
 weights, its checkpoint, checkpoints of other models (tiny BUFF, a
 RetinaNet) and a gallery of three small scene images."""
-import os.path as osp
-
 import cv2
 import numpy as np
 import pytest
 import torch
+from mmengine.config import Config
 
 from mmps.apis import index_gallery, init_searcher
+from mmps.testing import get_config_file, get_repo_root
+from mmps.utils import build_person_search_model
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIG = osp.join(REPO_ROOT, 'configs', 'oim', 'oim_tiny_synthetic.py')
-BUFF_CONFIG = osp.join(REPO_ROOT, 'configs', 'buff', 'buff_tiny_synthetic.py')
-BUFF_BASELINE_CONFIG = osp.join(REPO_ROOT, 'configs', 'buff',
-                                'buff_baseline_tiny_synthetic.py')
-SMOKE_CONFIG = osp.join(REPO_ROOT, 'configs', 'smoke',
-                        'smoke_retinanet_tiny.py')
+REPO_ROOT = get_repo_root()
+CONFIG = get_config_file('oim/oim_tiny_synthetic.py')
+BUFF_CONFIG = get_config_file('buff/buff_tiny_synthetic.py')
+BUFF_BASELINE_CONFIG = get_config_file('buff/buff_baseline_tiny_synthetic.py')
+SMOKE_CONFIG = get_config_file('smoke/smoke_retinanet_tiny.py')
 NUM_PERSON_IDS = 5
 EMBED_DIM = 64  # of the tiny config
 IMG_H, IMG_W = 80, 120  # gallery and query images (resized x2 by the pipeline)
@@ -54,8 +53,7 @@ def searcher():
 
 @pytest.fixture(scope='session')
 def checkpoint(searcher, tmp_path_factory) -> str:
-    return save_checkpoint(searcher,
-                           tmp_path_factory.mktemp('ckpt') / 'tiny_oim.pth')
+    return save_checkpoint(searcher, tmp_path_factory.mktemp('ckpt') / 'tiny_oim.pth')
 
 
 @pytest.fixture(scope='session')
@@ -78,14 +76,12 @@ def buff_checkpoint(tmp_path_factory) -> str:
     """A checkpoint of the tiny BUFF (random weights)."""
     torch.manual_seed(0)
     model = init_searcher(BUFF_CONFIG, cfg_options=FIXED_IDS)
-    return save_checkpoint(model,
-                           tmp_path_factory.mktemp('ckpt') / 'tiny_buff.pth')
+    return save_checkpoint(model, tmp_path_factory.mktemp('ckpt') / 'tiny_buff.pth')
 
 
 @pytest.fixture(scope='session')
 def smoke_checkpoint(tmp_path_factory) -> str:
     """A checkpoint of the smoke RetinaNet: a detector, no person searcher."""
     torch.manual_seed(0)
-    model = init_searcher(SMOKE_CONFIG)
-    return save_checkpoint(model,
-                           tmp_path_factory.mktemp('ckpt') / 'retinanet.pth')
+    model = build_person_search_model(Config.fromfile(SMOKE_CONFIG))
+    return save_checkpoint(model, tmp_path_factory.mktemp('ckpt') / 'retinanet.pth')

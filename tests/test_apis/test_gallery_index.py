@@ -46,13 +46,11 @@ def test_load_other_file_is_no_index(tmp_path):
 
 def test_inconsistent_lists_are_refused():
     with pytest.raises(ValueError, match='one per image'):
-        GalleryIndex(['a'], [np.zeros((0, 4))] * 2, [np.zeros(0)],
-                     [np.zeros((0, 4))])
+        GalleryIndex(['a'], [np.zeros((0, 4))] * 2, [np.zeros(0)], [np.zeros((0, 4))])
     with pytest.raises(ValueError, match='at least one image'):
         GalleryIndex([], [], [], [])
     with pytest.raises(ValueError, match='2 boxes, 2 scores and 1 embeddings'):
-        GalleryIndex(['a'], [np.zeros((2, 4))], [np.zeros(2)],
-                     [np.zeros((1, 4))])
+        GalleryIndex(['a'], [np.zeros((2, 4))], [np.zeros(2)], [np.zeros((1, 4))])
     with pytest.raises(ValueError, match='one D'):
         GalleryIndex(['a', 'b'], [np.zeros((1, 4))] * 2, [np.zeros(1)] * 2,
                      [np.zeros((1, 4)), np.zeros((1, 5))])

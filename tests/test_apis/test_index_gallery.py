@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from mmps.apis import index_gallery
-
 from .conftest import EMBED_DIM, IMG_H, IMG_W, scene
 
 
@@ -16,8 +15,7 @@ def test_one_entry_per_image_with_contract_shapes(gallery_index, gallery_dir):
         osp.join(gallery_dir, name) for name in ('a.png', 'b.jpg', 'c.png')
     ]
     assert gallery_index.embed_dim == EMBED_DIM
-    for bboxes, scores, embeds in zip(gallery_index.bboxes,
-                                      gallery_index.scores,
+    for bboxes, scores, embeds in zip(gallery_index.bboxes, gallery_index.scores,
                                       gallery_index.embeddings):
         num = len(bboxes)
         assert num > 0  # rcnn.score_thr=0 keeps the proposals
@@ -29,17 +27,17 @@ def test_one_entry_per_image_with_contract_shapes(gallery_index, gallery_dir):
         np.testing.assert_allclose(np.linalg.norm(embeds, axis=1), 1, atol=1e-5)
 
 
-def test_arrays_and_batches_give_the_same_index(searcher, gallery_index,
-                                                gallery_dir):
-    images = [cv2.imread(osp.join(gallery_dir, 'a.png')),
-              osp.join(gallery_dir, 'b.jpg')]
+def test_arrays_and_batches_give_the_same_index(searcher, gallery_index, gallery_dir):
+    images = [
+        cv2.imread(osp.join(gallery_dir, 'a.png')),
+        osp.join(gallery_dir, 'b.jpg')
+    ]
     index = index_gallery(searcher, images, batch_size=2, progress=True)
     assert index.names == ['<array 0>', gallery_index.names[1]]
     for i in range(2):
-        np.testing.assert_allclose(index.bboxes[i], gallery_index.bboxes[i],
-                                   atol=1e-3)
-        np.testing.assert_allclose(index.embeddings[i],
-                                   gallery_index.embeddings[i], atol=1e-4)
+        np.testing.assert_allclose(index.bboxes[i], gallery_index.bboxes[i], atol=1e-3)
+        np.testing.assert_allclose(
+            index.embeddings[i], gallery_index.embeddings[i], atol=1e-4)
 
 
 def test_missing_folder(searcher, tmp_path):
@@ -63,8 +61,7 @@ def test_corrupt_image_is_named(searcher, gallery_dir, tmp_path):
 
 def test_bad_array_and_batch_size(searcher):
     with pytest.raises(ValueError, match=r'\(H, W, 3\)'):
-        index_gallery(searcher, [np.zeros((IMG_H, IMG_W), np.uint8)],
-                      progress=False)
+        index_gallery(searcher, [np.zeros((IMG_H, IMG_W), np.uint8)], progress=False)
     with pytest.raises(ValueError, match='batch_size'):
         index_gallery(searcher, [scene(0)], batch_size=0)
     with pytest.raises(ValueError, match='empty'):

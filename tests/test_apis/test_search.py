@@ -5,17 +5,14 @@ import numpy as np
 import pytest
 
 from mmps.apis import GalleryIndex, embed_query, search
-
 from .conftest import EMBED_DIM, IMG_H, IMG_W, scene
 
 QUERY_BOX = [10., 8., 40., 72.]
 
 
-def test_hits_are_sorted_and_at_most_topk(searcher, gallery_index,
-                                          gallery_dir):
+def test_hits_are_sorted_and_at_most_topk(searcher, gallery_index, gallery_dir):
     query = osp.join(gallery_dir, 'a.png')
-    hits = search(searcher, query, QUERY_BOX, gallery_index, topk=4,
-                  score_thr=0.0)
+    hits = search(searcher, query, QUERY_BOX, gallery_index, topk=4, score_thr=0.0)
     assert len(hits) == 4
     sims = [hit.similarity for hit in hits]
     assert sims == sorted(sims, reverse=True)
@@ -41,10 +38,13 @@ def test_the_query_embedding_ranks_first(searcher):
     others /= np.linalg.norm(others, axis=1, keepdims=True)
     index = GalleryIndex(
         names=['x.png', 'y.png'],
-        bboxes=[np.tile([1., 2., 30., 60.], (2, 1)),
-                np.array([[0., 0., 9., 9.], [5., 6., 50., 70.], [1., 1., 8., 8.]])],
+        bboxes=[
+            np.tile([1., 2., 30., 60.], (2, 1)),
+            np.array([[0., 0., 9., 9.], [5., 6., 50., 70.], [1., 1., 8., 8.]])
+        ],
         scores=[np.full(2, 0.9), np.array([0.95, 0.9, 0.1])],
-        embeddings=[others[:2], np.concatenate([others[2:3], query, -query])])
+        embeddings=[others[:2],
+                    np.concatenate([others[2:3], query, -query])])
     hits = search(searcher, image, QUERY_BOX, index, topk=10, score_thr=0.5)
     assert len(hits) == 4  # the 0.1-score detection is dropped
     assert hits[0].image == 'y.png' and hits[0].image_index == 1
@@ -54,26 +54,31 @@ def test_the_query_embedding_ranks_first(searcher):
     assert len(search(searcher, image, QUERY_BOX, index, topk=2)) == 2
 
 
-def test_models_without_predict_query_embed_through_predict(searcher):
-    """The contract's ``predict`` embeds ``query_instances`` too."""
+def test_a_model_that_is_no_person_searcher_is_refused(searcher):
+    """Only a :class:`BasePersonSearcher` honours the contract; any other
+    model gets today's one-line error, whatever methods it has."""
 
     class PredictOnly:
         cfg = searcher.cfg
         test_step = searcher.test_step
+        predict_query = searcher.predict_query
 
-    boxes = np.array([QUERY_BOX, [0., 0., 30., 50.]])
-    np.testing.assert_allclose(
-        embed_query(PredictOnly(), scene(3), boxes),
-        embed_query(searcher, scene(3), boxes), atol=1e-5)
+    with pytest.raises(ValueError) as error:
+        embed_query(PredictOnly(), scene(3), np.array([QUERY_BOX]))
+    assert str(error.value).startswith(
+        'the PredictOnly model of this config gives no '
+        'pred_instances.embeddings: it is not a person-search model')
 
 
-@pytest.mark.parametrize('box, match', [
-    ([10., 8., 130., 72.], 'outside'),  # x2 > width
-    ([-1., 8., 40., 72.], 'outside'),
-    ([40., 8., 40., 72.], 'x2 > x1'),
-    ([10., 72., 40., 8.], 'y2 > y1'),
-    ([10., 8., 40.], '4 finite numbers'),
-])
+@pytest.mark.parametrize(
+    'box, match',
+    [
+        ([10., 8., 130., 72.], 'outside'),  # x2 > width
+        ([-1., 8., 40., 72.], 'outside'),
+        ([40., 8., 40., 72.], 'x2 > x1'),
+        ([10., 72., 40., 8.], 'y2 > y1'),
+        ([10., 8., 40.], '4 finite numbers'),
+    ])
 def test_bad_query_box(searcher, gallery_index, box, match):
     with pytest.raises(ValueError, match=match):
         search(searcher, scene(0), box, gallery_index)
@@ -97,11 +102,10 @@ def test_unreadable_query_image(searcher, gallery_index, tmp_path):
     with pytest.raises(ValueError, match='query.png'):
         search(searcher, str(bad), QUERY_BOX, gallery_index)
     with pytest.raises(FileNotFoundError, match='absent.png'):
-        search(searcher, str(tmp_path / 'absent.png'), QUERY_BOX,
-               gallery_index)
+        search(searcher, str(tmp_path / 'absent.png'), QUERY_BOX, gallery_index)
 
 
 def test_box_fits_exactly_the_image(searcher, gallery_index):
-    hits = search(searcher, scene(0), [0, 0, IMG_W, IMG_H], gallery_index,
-                  topk=1, score_thr=0.0)
+    hits = search(
+        searcher, scene(0), [0, 0, IMG_W, IMG_H], gallery_index, topk=1, score_thr=0.0)
     assert len(hits) == 1

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 from scipy.io import loadmat, savemat
 
-from mmps.datasets.matfile import (MatFile, MatFormatError, MatStruct,
-                                   read_mat, write_mat)
+from mmps.datasets.matfile import (MatFile, MatFormatError, MatStruct, read_mat,
+                                   write_mat)
 
 
 def _scipy_struct(fields, rows):
@@ -17,17 +17,19 @@ def _scipy_struct(fields, rows):
 @pytest.mark.parametrize('compress', [False, True])
 def test_reads_what_scipy_writes(tmp_path, compress):
     """Nested structs, cells, chars, integer-typed and empty numbers."""
-    box = _scipy_struct(['idlocate', 'ishard'],
-                        [[np.array([[1, 2, 3, 4]], np.uint16), 0],
-                         [np.array([[5., 6, 7, 8]]), 1]])
-    img = _scipy_struct(['imname', 'nAppear', 'box'],
-                        [['s1.jpg', 2.0, box], ['s22.jpg', 0.0,
-                                                np.zeros((0, 0))]])
+    box = _scipy_struct(
+        ['idlocate', 'ishard'],
+        [[np.array([[1, 2, 3, 4]], np.uint16), 0], [np.array([[5., 6, 7, 8]]), 1]])
+    img = _scipy_struct(
+        ['imname', 'nAppear', 'box'],
+        [['s1.jpg', 2.0, box], ['s22.jpg', 0.0, np.zeros((0, 0))]])
     pool = np.empty((2, 1), object)
     pool[0, 0], pool[1, 0] = 's1.jpg', 's22.jpg'
     path = str(tmp_path / 'a.mat')
-    savemat(path, dict(Img=img, pool=pool, x=np.arange(6.).reshape(2, 3)),
-            do_compression=compress)
+    savemat(
+        path,
+        dict(Img=img, pool=pool, x=np.arange(6.).reshape(2, 3)),
+        do_compression=compress)
     mat = MatFile(path)
     assert mat.keys() == ['Img', 'pool', 'x']
     got = mat.read('Img')
@@ -54,9 +56,12 @@ def test_scipy_reads_what_we_write(tmp_path, compress):
     query = MatStruct(fields + ('idname', ),
                       [('s3.jpg', np.array([[5., 6, 7, 8]]), 0.0, 'p7')])
     path = str(tmp_path / 'b.mat')
-    write_mat(path, dict(TestG2=MatStruct(('Query', 'Gallery'),
-                                          [(query, gallery)] * 3),
-                         pool=['a.jpg', 'bb.jpg']), compress=compress)
+    write_mat(
+        path,
+        dict(
+            TestG2=MatStruct(('Query', 'Gallery'), [(query, gallery)] * 3),
+            pool=['a.jpg', 'bb.jpg']),
+        compress=compress)
     ref = loadmat(path)
     assert ref['TestG2'].shape == (1, 3)
     g = ref['TestG2'][0, 2]['Gallery']
@@ -75,8 +80,7 @@ def test_scipy_reads_what_we_write(tmp_path, compress):
 def test_values_are_shared_and_read_only(tmp_path):
     path = str(tmp_path / 'c.mat')
     box = np.array([[1., 2, 3, 4]])
-    write_mat(path, dict(G=MatStruct(('imname', 'idlocate'),
-                                     [('s1.jpg', box)] * 4)))
+    write_mat(path, dict(G=MatStruct(('imname', 'idlocate'), [('s1.jpg', box)] * 4)))
     got = read_mat(path, 'G')
     assert got['idlocate'][0] is got['idlocate'][3]
     with pytest.raises(ValueError, match='read-only'):

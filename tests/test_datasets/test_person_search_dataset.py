@@ -1,12 +1,13 @@
+"""PersonSearchDataset on the tiny synthetic split and edited copies."""
 import json
 import os.path as osp
 import shutil
 
 import numpy as np
 import pytest
-from conftest import TINY
 
 from mmps.datasets import PersonSearchDataset
+from mmps.evaluation import PersonSearchMetric
 
 
 def _dataset(root, split='train', **kwargs):
@@ -23,15 +24,16 @@ def _json(root, split):
     return json.load(open(osp.join(root, 'annotations', f'{split}.json')))
 
 
-def test_train_labels_are_contiguous(tiny_root):
+def test_train_labels_are_contiguous(tiny_root, tiny_cfg):
     ds = _dataset(tiny_root)
     assert ds.metainfo['classes'] == ('person', )
-    assert ds.metainfo['num_person_ids'] == TINY['num_train_ids']
-    original = sorted({a['person_id'] for a in _json(tiny_root, 'train')
-                       ['annotations']} - {-1})
+    assert ds.metainfo['num_person_ids'] == tiny_cfg['num_train_ids']
+    original = sorted(
+        {a['person_id']
+         for a in _json(tiny_root, 'train')['annotations']} - {-1})
     assert ds.person_id_map == {pid: k for k, pid in enumerate(original)}
     labels = {i['person_id'] for info in ds for i in info['instances']}
-    assert labels == set(range(TINY['num_train_ids'])) | {-1}
+    assert labels == set(range(tiny_cfg['num_train_ids'])) | {-1}
     info = ds.get_data_info(0)
     assert set(info) >= {'img_id', 'img_path', 'cam_id', 'instances'}
     assert 'queries' not in info
@@ -65,24 +67,23 @@ def test_test_mode_queries_and_protocol(tiny_root):
     assert ids == {q['person_id'] for q in raw['protocol']['queries']}
 
 
-def test_filter_cfg(tiny_root, tmp_path):
+def test_filter_cfg(tiny_root, tmp_path, tiny_cfg):
     root = str(tmp_path / 'r')
     shutil.copytree(tiny_root, root)
     data = _json(root, 'train')
     empty_id = data['images'][0]['id']
-    data['annotations'] = [
-        a for a in data['annotations'] if a['image_id'] != empty_id
-    ]
+    data['annotations'] = [a for a in data['annotations'] if a['image_id'] != empty_id]
     json.dump(data, open(osp.join(root, 'annotations', 'train.json'), 'w'))
-    assert len(_dataset(root)) == TINY['num_train_images']  # empty is valid
+    # an image without boxes is valid
+    assert len(_dataset(root)) == tiny_cfg['num_train_images']
     assert len(_dataset(root, filter_cfg=dict(filter_empty_gt=True))) == \
-        TINY['num_train_images'] - 1
+        tiny_cfg['num_train_images'] - 1
     assert len(_dataset(root, filter_cfg=dict(min_size=96))) == \
-        TINY['num_train_images']
+        tiny_cfg['num_train_images']
     with pytest.raises(ValueError, match='removes all 24 images'):
         _dataset(root, filter_cfg=dict(min_size=97))
     assert len(_dataset(root, 'test', filter_cfg=dict(min_size=1000))) == \
-        TINY['num_test_images']
+        tiny_cfg['num_test_images']
 
 
 def _break_image(root, split, corrupt):
@@ -98,14 +99,14 @@ def _break_image(root, split, corrupt):
 
 
 @pytest.mark.parametrize('corrupt', [False, True])
-def test_bad_image_skip_or_error(tiny_root, tmp_path, corrupt):
+def test_bad_image_skip_or_error(tiny_root, tmp_path, corrupt, tiny_cfg):
     root = str(tmp_path / 'r')
     shutil.copytree(tiny_root, root)
     _, img = _break_image(root, 'train', corrupt)
     with pytest.warns(UserWarning, match='skipping image id|1 unreadable'):
         ds = _dataset(root, verify_images=True)
     assert ds.num_skipped_images == 1
-    assert len(ds) == TINY['num_train_images'] - 1
+    assert len(ds) == tiny_cfg['num_train_images'] - 1
     assert img['id'] not in ds.gt_by_image
     with pytest.raises(OSError, match=img['file_name']):
         _dataset(root, bad_image='error', verify_images=True)
@@ -124,8 +125,7 @@ def test_bad_query_image_always_fails(tiny_root, tmp_path):
     data = _json(root, 'test')
     qimg = next(i for i in data['images']
                 if i['id'] == data['protocol']['queries'][0]['image_id'])
-    shutil.move(osp.join(root, 'images', qimg['file_name']),
-                osp.join(root, 'gone.jpg'))
+    shutil.move(osp.join(root, 'images', qimg['file_name']), osp.join(root, 'gone.jpg'))
     with pytest.raises(OSError, match='missing image file'):
         _dataset(root, 'test')
 
@@ -149,8 +149,8 @@ def test_gt_by_image_matches_instances(tiny_root):
     info = ds.get_data_info(1)
     gt = ds.gt_by_image[info['img_id']]
     np.testing.assert_allclose(
-        gt['bboxes'], np.asarray([i['bbox'] for i in info['instances']],
-                                 np.float32).reshape(-1, 4))
+        gt['bboxes'],
+        np.asarray([i['bbox'] for i in info['instances']], np.float32).reshape(-1, 4))
     assert gt['person_ids'].dtype == np.int64
     assert gt['cam_id'] == info['cam_id']
 
@@ -171,8 +171,10 @@ def test_mask_flags(tiny_root, tmp_path):
     assert info['instances'][0]['mask_valid'] is False
     assert 'mask' not in info['instances'][0]
     flags = [i['mask_valid'] for info in ds for i in info['instances']]
-    expected = [a.get('mask_source', 'annotated' if has_seg else 'box') ==
-                'annotated' for a in data['annotations']]
+    expected = [
+        a.get('mask_source', 'annotated' if has_seg else 'box') == 'annotated'
+        for a in data['annotations']
+    ]
     assert sorted(flags) == sorted(expected)
     first['mask_source'] = 'guessed'
     json.dump(data, open(path, 'w'))
@@ -186,8 +188,7 @@ def test_mask_flags(tiny_root, tmp_path):
 
 @pytest.mark.parametrize('corrupt', [False, True])
 @pytest.mark.parametrize('bad_image', ['skip', 'error'])
-def test_bad_test_image_fails_at_load_time(tiny_root, tmp_path, corrupt,
-                                           bad_image):
+def test_bad_test_image_fails_at_load_time(tiny_root, tmp_path, corrupt, bad_image):
     """Any missing or unreadable test image raises, also one without a
     query: the evaluation needs every image, and skipping a gallery image
     would inflate mAP."""
@@ -205,7 +206,6 @@ def test_bad_test_image_fails_at_load_time(tiny_root, tmp_path, corrupt,
 def test_metainfo_names_the_annotation_file(tiny_root, monkeypatch):
     """``metainfo['ann_file']`` is the absolute path, which
     PersonSearchMetric falls back to when it has no ann_file."""
-    from mmps.evaluation import PersonSearchMetric
     monkeypatch.chdir(tiny_root)
     ds = PersonSearchDataset(
         ann_file='annotations/test.json',
@@ -219,8 +219,7 @@ def test_metainfo_names_the_annotation_file(tiny_root, monkeypatch):
     metric.dataset_meta = ds.metainfo
     assert metric.load_protocol().num_queries == len(ds.protocol['queries'])
     lazy = _dataset(tiny_root, lazy_init=True)
-    assert lazy.metainfo['ann_file'] == osp.join(tiny_root, 'annotations',
-                                                 'train.json')
+    assert lazy.metainfo['ann_file'] == osp.join(tiny_root, 'annotations', 'train.json')
 
 
 def _edit_json(root, split, edit):
@@ -231,12 +230,12 @@ def _edit_json(root, split, edit):
 
 
 def test_boxes_beyond_the_image_kept_in_test_clipped_in_training(
-        tiny_root, tmp_path):
+        tiny_root, tmp_path, tiny_cfg):
     """Evaluation uses the stored (reference) geometry; training gets boxes
     inside the image."""
     root = str(tmp_path / 'r')
     shutil.copytree(tiny_root, root)
-    height, width = TINY['image_size']
+    height, width = tiny_cfg['image_size']
     for split in ('train', 'test'):
         ann = _edit_json(
             root, split, lambda d: d['annotations'][0].update(
@@ -261,9 +260,15 @@ def test_query_replaces_only_its_own_box(tiny_root, tmp_path):
 
     def add_twin(data, bbox):
         data['annotations'].append(
-            dict(id=10**6, image_id=query['image_id'], category_id=1,
-                 bbox=bbox, area=w * h, iscrowd=0,
-                 person_id=query['person_id'], mask_source='box'))
+            dict(
+                id=10**6,
+                image_id=query['image_id'],
+                category_id=1,
+                bbox=bbox,
+                area=w * h,
+                iscrowd=0,
+                person_id=query['person_id'],
+                mask_source='box'))
 
     def rows(ds):
         info = next(i for i in ds if i['img_id'] == query['image_id'])
@@ -282,9 +287,7 @@ def test_query_replaces_only_its_own_box(tiny_root, tmp_path):
     shifted = [x + 1, y, w, h]
 
     def twin_first(data):
-        data['annotations'] = [
-            a for a in data['annotations'] if a['id'] != 10**6
-        ]
+        data['annotations'] = [a for a in data['annotations'] if a['id'] != 10**6]
         add_twin(data, shifted)
         data['annotations'].insert(0, data['annotations'].pop())
 

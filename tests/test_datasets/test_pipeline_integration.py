@@ -1,22 +1,20 @@
+"""The synthetic dataset config's pipelines end to end: boxes, ids and mask
+flags stay aligned through resize and flip; queries keep their frame."""
 import json
 import os.path as osp
 import shutil
 
 import numpy as np
 import torch
-from conftest import REPO, TINY
+from mmdet.registry import DATASETS
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 
-from mmdet.registry import DATASETS
-from mmdet.utils import register_all_modules
-
-import mmps  # noqa: F401  (registers the mmps modules)
+from mmps.testing import get_config_file
 
 
 def _cfg(split):
-    cfg = Config.fromfile(
-        osp.join(REPO, 'configs/_base_/datasets/synthetic.py'))
+    cfg = Config.fromfile(get_config_file('_base_/datasets/synthetic.py'))
     loader = cfg.train_dataloader if split == 'train' else cfg.test_dataloader
     return loader.dataset
 
@@ -34,11 +32,10 @@ def _partial_masks(tiny_root, tmp_path):
     return root
 
 
-def test_train_pipeline_keeps_boxes_ids_masks_aligned(tiny_root, tmp_path):
-    register_all_modules(init_default_scope=True)
+def test_train_pipeline_keeps_boxes_ids_masks_aligned(tiny_root, tmp_path, tiny_cfg):
     cfg = _cfg('train')
     cfg.data_root = _partial_masks(tiny_root, tmp_path)
-    h, w = TINY['image_size']
+    h, w = tiny_cfg['image_size']
     cfg.pipeline = [
         dict(type='LoadImageFromFile'),
         dict(type='LoadPersonSearchAnnotations', with_mask=True),
@@ -47,19 +44,19 @@ def test_train_pipeline_keeps_boxes_ids_masks_aligned(tiny_root, tmp_path):
         dict(type='PackPersonSearchInputs')
     ]
     ds = DATASETS.build(cfg)
-    k = next(i for i in range(len(ds)) if {
-        inst['mask_valid'] for inst in ds.get_data_info(i)['instances']
-    } == {True, False})
+    k = next(
+        i for i in range(len(ds))
+        if {inst['mask_valid']
+            for inst in ds.get_data_info(i)['instances']} == {True, False})
     info = ds.get_data_info(k)
     sample = ds[k]['data_samples']
     orig = np.asarray([i['bbox'] for i in info['instances']])
-    expect = np.stack([2 * w - 2 * orig[:, 2], 2 * orig[:, 1],
-                       2 * w - 2 * orig[:, 0], 2 * orig[:, 3]], 1)
+    expect = np.stack([
+        2 * w - 2 * orig[:, 2], 2 * orig[:, 1], 2 * w - 2 * orig[:, 0], 2 * orig[:, 3]
+    ], 1)
     gt = sample.gt_instances
     np.testing.assert_allclose(gt.bboxes.numpy(), expect, atol=1e-4)
-    assert gt.person_ids.tolist() == [
-        i['person_id'] for i in info['instances']
-    ]
+    assert gt.person_ids.tolist() == [i['person_id'] for i in info['instances']]
     valid = [i['mask_valid'] for i in info['instances']]
     assert gt.mask_valid.tolist() == valid
     masks = gt.masks.masks
@@ -78,13 +75,12 @@ def test_train_pipeline_keeps_boxes_ids_masks_aligned(tiny_root, tmp_path):
 
 
 def test_test_pipeline_carries_queries_in_original_frame(tiny_root):
-    register_all_modules(init_default_scope=True)
     cfg = _cfg('test')
     cfg.data_root = tiny_root
     ds = DATASETS.build(cfg)
     q0 = ds.protocol['queries'][0]
-    k = next(i for i in range(len(ds))
-             if ds.get_data_info(i)['img_id'] == q0['image_id'])
+    k = next(
+        i for i in range(len(ds)) if ds.get_data_info(i)['img_id'] == q0['image_id'])
     sample = ds[k]['data_samples']
     q = sample.query_instances
     first = int((q.query_indices == 0).nonzero()[0, 0])

@@ -1,43 +1,31 @@
-"""get_params.py and benchmark.py on the tiny OIM config."""
+"""get_params.py and benchmark.py on the tiny OIM config, as command lines."""
 import re
-import runpy
-from pathlib import Path
 
 import pytest
-import torch
+from mmengine.config import Config
 
-REPO = Path(__file__).resolve().parents[2]
-TOOLS = REPO / 'tools' / 'analysis_tools'
-TINY = str(REPO / 'configs' / 'oim' / 'oim_tiny_synthetic.py')
+from mmps.datasets import ensure_synthetic_dataset
+from mmps.testing import get_config_file, run_tool
+from mmps.utils import build_person_search_model, fill_num_person_ids
+from mmps.utils.model_stats import count_breakdown, count_module
+
+TINY = get_config_file('oim/oim_tiny_synthetic.py')
 # no training data there: the lookup-table size must come from the flag
 NO_DATA = ['--cfg-options', 'train_dataloader.dataset.data_root=/nonexistent/']
 
 
-def run_main(tool: str, argv, capsys):
-    """Run ``tool``'s ``main(argv)``; return (exit code, stdout, stderr)."""
-    main = runpy.run_path(str(TOOLS / tool))['main']
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as error:
-        code = error.code
-    out = capsys.readouterr()
-    return code, out.out, out.err
+def run_failing(tool, *args, env=None):
+    """Run a tool expected to fail; return its stderr."""
+    result = run_tool(f'analysis_tools/{tool}', *args, check=False, env=env)
+    assert result.returncode != 0, result.stdout
+    return result.stderr
 
 
-def test_get_params_matches_a_hand_count(capsys):
-    from mmdet.registry import MODELS
-    from mmengine.config import Config
-
-    from mmps.models import fill_num_person_ids
-    from mmps.utils.model_stats import count_breakdown, count_module
-
-    code, out, err = run_main('get_params.py',
-                              [TINY, '--num-person-ids', '7'], capsys)
-    assert code == 0, err
+def test_get_params_matches_a_hand_count():
+    out = run_tool('analysis_tools/get_params.py', TINY, '--num-person-ids', '7').stdout
     cfg = Config.fromfile(TINY)
     fill_num_person_ids(cfg, 7)
-    model = MODELS.build(cfg.model)
+    model = build_person_search_model(cfg, init_weights=False)
     total = sum(p.numel() for p in model.parameters())
     assert f'parameters: {total:,} ' in out
     assert re.search(rf'^total +{total:,} ', out, re.M)
@@ -46,11 +34,13 @@ def test_get_params_matches_a_hand_count(capsys):
     assert sum(row.params for row in rows) == total
     state = sum(v.numel() for v in model.state_dict().values())
     assert sum(row.buffers for row in rows) == state - total
-    assert count_module(model).trainable == sum(
-        p.numel() for p in model.parameters() if p.requires_grad)
+    assert count_module(model).trainable == sum(p.numel() for p in model.parameters()
+                                                if p.requires_grad)
     names = [row.name for row in rows]
-    assert names == ['backbone', 'rpn_head', 'roi_head.shared_head',
-                     'roi_head.bbox_head', 'roi_head.reid_head']
+    assert names == [
+        'backbone', 'rpn_head', 'roi_head.shared_head', 'roi_head.bbox_head',
+        'roi_head.reid_head'
+    ]
     for name in names:
         assert re.search(rf'^{re.escape(name)} +[\d,]+ ', out, re.M)
     # lookup table and queue: buffers, listed apart
@@ -58,35 +48,28 @@ def test_get_params_matches_a_hand_count(capsys):
     assert 'roi_head.reid_head.loss_reid.queue (500, 64): 32,000' in out
 
 
-def test_get_params_needs_the_table_size_without_data(capsys):
-    code, _, err = run_main('get_params.py', [TINY, *NO_DATA], capsys)
-    assert code != 0
-    assert '--num-person-ids' in str(code) + err
+def test_get_params_needs_the_table_size_without_data():
+    assert '--num-person-ids' in run_failing('get_params.py', TINY, *NO_DATA)
 
 
-def test_get_params_reads_the_table_size_from_data(tmp_path, capsys):
-    from mmps.datasets import ensure_synthetic_dataset
+def test_get_params_reads_the_table_size_from_data(tmp_path):
     ensure_synthetic_dataset(str(tmp_path))
-    code, out, err = run_main('get_params.py', [
-        TINY, '--cfg-options',
-        f'train_dataloader.dataset.data_root={tmp_path}/'
-    ], capsys)
-    assert code == 0, err
-    assert re.search(r'num_person_ids\): \d+ \(from the training data\)',
-                     out)
+    out = run_tool('analysis_tools/get_params.py', TINY, '--cfg-options',
+                   f'train_dataloader.dataset.data_root={tmp_path}/').stdout
+    assert re.search(r'num_person_ids\): \d+ \(from the training data\)', out)
 
 
-def test_benchmark_tiny(capsys):
-    code, out, err = run_main('benchmark.py', [
-        TINY, '--shape', '64', '96', '--iters', '1', '--warmup', '0',
-        '--query-boxes', '3', '--threads', '1'
-    ], capsys)
-    assert code == 0, err
+def test_benchmark_tiny():
+    out = run_tool('analysis_tools/benchmark.py', TINY, '--shape', '64', '96',
+                   '--iters', '1', '--warmup', '0', '--query-boxes', '3', '--threads',
+                   '1').stdout
     assert 'device: cpu' in out and '1 CPU threads' in out
-    ref = re.search(r'^faster-rcnn_r50-caffe_c4-1x_coco \(reference\) +'
-                    r'gallery +([\d.]+) s/img .* 1\.000 ', out, re.M)
-    gallery = re.search(r'^oim_tiny_synthetic +gallery +([\d.]+) s/img +'
-                        r'[\d.]+ +([\d.]+) ', out, re.M)
+    ref = re.search(
+        r'^faster-rcnn_r50-caffe_c4-1x_coco \(reference\) +'
+        r'gallery +([\d.]+) s/img .* 1\.000 ', out, re.M)
+    gallery = re.search(
+        r'^oim_tiny_synthetic +gallery +([\d.]+) s/img +'
+        r'[\d.]+ +([\d.]+) ', out, re.M)
     query = re.search(r'^oim_tiny_synthetic +query \(3 boxes\) +'
                       r'([\d.]+) s/box', out, re.M)
     assert ref and gallery and query, out
@@ -100,19 +83,15 @@ def test_benchmark_tiny(capsys):
     ([TINY, '--shape', '64'], 'expected 2 arguments'),
     ([TINY, '--shape', '64', 'x'], "invalid int value: 'x'"),
 ])
-def test_benchmark_rejects_bad_input(argv, message, capsys):
-    code, _, err = run_main('benchmark.py', argv, capsys)
-    assert code != 0 and message in err
+def test_benchmark_rejects_bad_input(argv, message):
+    assert message in run_failing('benchmark.py', *argv)
 
 
-def test_benchmark_cuda_without_gpu(capsys):
-    if torch.cuda.is_available():
-        pytest.skip('a GPU is present')
-    code, _, err = run_main('benchmark.py', [TINY, '--device', 'cuda'],
-                            capsys)
-    assert code != 0 and 'CUDA is not available' in err
+def test_benchmark_cuda_without_gpu():
+    # no GPU visible to the tool, whatever the machine has
+    assert 'CUDA is not available' in run_failing(
+        'benchmark.py', TINY, '--device', 'cuda', env=dict(CUDA_VISIBLE_DEVICES=''))
 
 
-def test_get_params_rejects_a_missing_config(capsys):
-    code, _, err = run_main('get_params.py', ['no/such/config.py'], capsys)
-    assert code != 0 and 'config file not found' in err
+def test_get_params_rejects_a_missing_config():
+    assert 'config file not found' in run_failing('get_params.py', 'no/such/config.py')

@@ -1,25 +1,21 @@
-"""The main job (``tools/demo.py``): a short training of the tiny OIM model on
-the synthetic data lowers its losses and searches far better than chance."""
-import importlib.util
+"""The main job (:func:`mmps.apis.demo.run_demo`, ``tools/demo.py``): a
+short training of the tiny OIM model on the synthetic data lowers its
+losses and searches far better than chance."""
 import os.path as osp
 
-from .conftest import REPO_ROOT, read_scalars
+import pytest
+
+from mmps.apis.demo import DemoArgumentError, run_demo
+from mmps.testing import get_config_file
+from .conftest import read_scalars
 
 TRAIN_EPOCHS = 3
 
 
-def load_demo_module():
-    spec = importlib.util.spec_from_file_location(
-        'mmps_demo', osp.join(REPO_ROOT, 'tools', 'demo.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_short_training_lowers_losses_and_beats_chance(tmp_path):
-    demo = load_demo_module()
     work_dir = str(tmp_path / 'work')
-    outcome = demo.run_demo(
+    outcome = run_demo(
+        config=get_config_file('oim/oim_tiny_synthetic.py'),
         work_dir=work_dir,
         data_root=str(tmp_path / 'synthetic'),
         epochs=TRAIN_EPOCHS,
@@ -38,4 +34,20 @@ def test_short_training_lowers_losses_and_beats_chance(tmp_path):
     assert model['mAP'] > 2 * chance['mAP']
     assert model['top1'] > chance['top1']
     assert model['det_recall'] > 0.5
+    # detection counted at score 0.01, the search at 0.5
+    assert model['det_score_thr'] == 0.01
+    assert model['search_score_thr'] == 0.5
     assert osp.getsize(outcome['picture']) > 0
+    assert outcome['num_queries'] == 16
+
+
+@pytest.mark.parametrize('kwargs, error, message', [
+    (dict(epochs=0), DemoArgumentError, '--epochs must be at least 1, got 0'),
+    (dict(config='no/such/config.py'), FileNotFoundError,
+     'config file no/such/config.py does not exist'),
+])
+def test_bad_arguments_fail_before_any_work(tmp_path, kwargs, error, message):
+    data_root = tmp_path / 'synthetic'
+    with pytest.raises(error, match=message):
+        run_demo(data_root=str(data_root), work_dir=str(tmp_path / 'w'), **kwargs)
+    assert not data_root.exists()

@@ -2,20 +2,27 @@
 import os.path as osp
 from glob import glob
 
-import pytest
 import torch
 
-from .conftest import REPO_ROOT, SMOKE_CONFIG, free_port, run_tool
+from mmps.testing import run_tool
+from .conftest import SMOKE_CONFIG, free_port
 
-TOOLS = osp.join(REPO_ROOT, 'tools')
+# the CPU (gloo) launch, also on a machine with GPUs
+CPU_ONLY = dict(CUDA_VISIBLE_DEVICES='')
 
 
-@pytest.mark.skipif(torch.cuda.is_available(), reason='checks the CPU (gloo) launch')
 def test_dist_train_and_test_two_processes(toy_root):
     work_dir = osp.join(toy_root, 'work_dist')
-    run_tool([osp.join(TOOLS, 'dist_train.sh'), SMOKE_CONFIG, '2', '--work-dir', work_dir,
-              '--cfg-options', 'train_cfg.max_epochs=2'],
-             cwd=toy_root, PORT=str(free_port()))
+    run_tool(
+        'dist_train.sh',
+        SMOKE_CONFIG,
+        '2',
+        '--work-dir',
+        work_dir,
+        '--cfg-options',
+        'train_cfg.max_epochs=2',
+        cwd=toy_root,
+        env=dict(CPU_ONLY, PORT=str(free_port())))
     logs = glob(osp.join(work_dir, '*', '*.log'))
     assert len(logs) == 1
     with open(logs[0]) as f:
@@ -27,10 +34,15 @@ def test_dist_train_and_test_two_processes(toy_root):
     checkpoint = torch.load(osp.join(work_dir, 'epoch_2.pth'))
     assert checkpoint['meta']['iter'] == 4
 
-    result = run_tool([osp.join(TOOLS, 'dist_test.sh'), SMOKE_CONFIG,
-                       osp.join(work_dir, 'epoch_2.pth'), '2', '--work-dir',
-                       osp.join(toy_root, 'work_dist_test')],
-                      cwd=toy_root, PORT=str(free_port()))
+    result = run_tool(
+        'dist_test.sh',
+        SMOKE_CONFIG,
+        osp.join(work_dir, 'epoch_2.pth'),
+        '2',
+        '--work-dir',
+        osp.join(toy_root, 'work_dist_test'),
+        cwd=toy_root,
+        env=dict(CPU_ONLY, PORT=str(free_port())))
     output = result.stdout + result.stderr
     assert 'World size: 2 (backend: gloo)' in output
     # 16 test images, batch 4, split over two processes

@@ -1,16 +1,12 @@
 """A crashed run resumes exactly: iteration count, optimizer state, LR schedule."""
-import os
 import os.path as osp
 import signal
-import subprocess
-import sys
 
 import numpy as np
 import torch
 
-from .conftest import DETERMINISTIC, REPO_ROOT, SMOKE_CONFIG, read_scalars, run_tool
-
-TRAIN = osp.join(REPO_ROOT, 'tools', 'train.py')
+from mmps.testing import run_tool
+from .conftest import DETERMINISTIC, SMOKE_CONFIG, read_scalars
 
 
 def test_resume_continues_where_it_stopped(reference_run, toy_root):
@@ -18,19 +14,31 @@ def test_resume_continues_where_it_stopped(reference_run, toy_root):
     crashing_config = osp.join(toy_root, 'smoke_killed_after_epoch_6.py')
     with open(crashing_config, 'w') as f:
         f.write(f'_base_ = [{SMOKE_CONFIG!r}]\n'
-                "custom_imports = dict(imports=['mmps', 'mmps.testing'])\n"
+                "custom_imports = dict(imports=['mmps.models', 'mmps.testing'])\n"
                 "custom_hooks = [dict(type='KillAfterEpochHook', epoch=6)]\n")
     # the reference run, killed (SIGKILL) right after epoch 6 is checkpointed ...
-    crashed = subprocess.run(
-        [sys.executable, TRAIN, crashing_config, '--work-dir', work_dir, '--cfg-options',
-         *DETERMINISTIC],
-        cwd=toy_root, capture_output=True, text=True, env=dict(os.environ, OMP_NUM_THREADS='1'))
+    crashed = run_tool(
+        'train.py',
+        crashing_config,
+        '--work-dir',
+        work_dir,
+        '--cfg-options',
+        *DETERMINISTIC,
+        cwd=toy_root,
+        check=False)
     assert crashed.returncode == -signal.SIGKILL, crashed.stderr[-3000:]
     assert osp.isfile(osp.join(work_dir, 'epoch_6.pth'))
     assert not osp.exists(osp.join(work_dir, 'epoch_7.pth'))
     # ... then resumed from the work dir's latest checkpoint
-    result = run_tool([TRAIN, SMOKE_CONFIG, '--work-dir', work_dir, '--resume',
-                       '--cfg-options', *DETERMINISTIC], cwd=toy_root)
+    result = run_tool(
+        'train.py',
+        SMOKE_CONFIG,
+        '--work-dir',
+        work_dir,
+        '--resume',
+        '--cfg-options',
+        *DETERMINISTIC,
+        cwd=toy_root)
     assert 'resumed epoch: 6, iter: 24' in result.stdout + result.stderr
 
     resumed = read_scalars(work_dir)
@@ -38,7 +46,8 @@ def test_resume_continues_where_it_stopped(reference_run, toy_root):
     assert [r['iter'] for r in resumed] == list(range(1, 49))
     lrs = [r['lr'] for r in resumed]
     np.testing.assert_allclose(lrs, [r['lr'] for r in reference])
-    assert lrs[-1] == lrs[40] < lrs[39]  # the x0.1 step of epoch 11 happened after resuming
+    assert lrs[-1] == lrs[40] < lrs[
+        39]  # the x0.1 step of epoch 11 happened after resuming
 
     final = torch.load(osp.join(work_dir, 'epoch_12.pth'))
     expected = torch.load(osp.join(reference_run, 'epoch_12.pth'))
@@ -46,9 +55,13 @@ def test_resume_continues_where_it_stopped(reference_run, toy_root):
     assert final['meta']['epoch'] == 12
     assert final['param_schedulers'] == expected['param_schedulers']
     for key, value in expected['state_dict'].items():
-        torch.testing.assert_close(final['state_dict'][key], value, rtol=1e-4, atol=1e-5)
+        torch.testing.assert_close(
+            final['state_dict'][key], value, rtol=1e-4, atol=1e-5)
     momenta = final['optimizer']['state']
     assert len(momenta) == len(expected['optimizer']['state']) > 0
     for index, state in expected['optimizer']['state'].items():
         torch.testing.assert_close(
-            momenta[index]['momentum_buffer'], state['momentum_buffer'], rtol=1e-4, atol=1e-5)
+            momenta[index]['momentum_buffer'],
+            state['momentum_buffer'],
+            rtol=1e-4,
+            atol=1e-5)

@@ -4,7 +4,8 @@ import pickle
 
 import numpy as np
 
-from .conftest import REPO_ROOT, SMOKE_CONFIG, read_scalars, run_tool
+from mmps.testing import run_tool
+from .conftest import SMOKE_CONFIG, read_scalars
 
 
 def test_train_lowers_loss_and_saves_checkpoints(reference_run):
@@ -19,11 +20,15 @@ def test_train_lowers_loss_and_saves_checkpoints(reference_run):
 
 def test_test_tool_evaluates_checkpoint_and_dumps(reference_run, toy_root, tmp_path):
     out = str(tmp_path / 'results.pkl')
-    result = run_tool([
-        osp.join(REPO_ROOT, 'tools', 'test.py'), SMOKE_CONFIG,
-        osp.join(reference_run, 'epoch_12.pth'), '--work-dir', str(tmp_path / 'test'),
-        '--out', out
-    ], cwd=toy_root)
+    result = run_tool(
+        'test.py',
+        SMOKE_CONFIG,
+        osp.join(reference_run, 'epoch_12.pth'),
+        '--work-dir',
+        str(tmp_path / 'test'),
+        '--out',
+        out,
+        cwd=toy_root)
     output = result.stdout + result.stderr
     assert 'coco/bbox_mAP' in output
     bbox_map = float(output.split('coco/bbox_mAP: ')[1].split()[0])

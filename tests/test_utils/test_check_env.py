@@ -32,10 +32,10 @@ def test_missing_compiled_ops(monkeypatch):
 @pytest.mark.parametrize('version', ['2.2.0', '1.7.1', '2.0.0rc3'])
 def test_mmcv_version_outside_range(monkeypatch, version):
     real_version = metadata.version
-    monkeypatch.setattr(
-        check_env.metadata, 'version',
-        lambda name: version if name == 'mmcv' else real_version(name))
-    with pytest.raises(MMCVInstallError, match=rf'mmcv=={version} is installed.*<2.2.0'):
+    monkeypatch.setattr(check_env.metadata, 'version', lambda name: version
+                        if name == 'mmcv' else real_version(name))
+    with pytest.raises(
+            MMCVInstallError, match=rf'mmcv=={version} is installed.*<2.2.0'):
         check_mmcv()
 
 

@@ -1,12 +1,15 @@
 """torch>=2.6 loads mmengine checkpoints without switching the safety off."""
 import pickle
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 import torch
 from mmengine.logging import HistoryBuffer, MessageHub
 
-import mmps  # noqa: F401  (registers the allow-list)
+# the session fixture of tests/conftest.py ran register_all_modules(), which
+# allow-lists what mmengine checkpoints hold
 
 
 class NotAllowListed:
@@ -52,15 +55,16 @@ def test_getattr_is_only_allowed_for_history_buffer_statistics(tmp_path):
 
 def test_history_buffer_loads_in_a_fresh_process(tmp_path):
     """No HistoryBuffer exists yet in a new process (its method table is empty)."""
-    import subprocess
-    import sys
     hub = MessageHub.get_instance('test_checkpoint_fresh')
     hub.update_scalar('loss', 2.0)
     path = tmp_path / 'fresh.pth'
     torch.save({'message_hub': hub.state_dict()}, path)
-    code = ('import torch, mmps; '
+    code = ('import torch; from mmps.utils import register_all_modules; '
+            'register_all_modules(); '
             f'hub = torch.load({str(path)!r})["message_hub"]; '
             'print(hub["log_scalars"]["loss"].mean())')
-    result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
+    result = subprocess.run([sys.executable, '-c', code],
+                            capture_output=True,
+                            text=True)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().endswith('2.0')

@@ -1,74 +1,132 @@
-"""Evaluate a checkpoint on the background-influence variants (BUFF Table 3).
+"""Table 3 of BUFF: models evaluated on the background-influence variants.
 
-Runs the config's test loop once per variant and prints mAP / top-1 and
-their change from the original split::
+Each CONFIG CHECKPOINT pair (e.g. the Sec. 4.1 baseline and BUFF of one
+dataset) runs its config's test loop once per variant; one row per model,
+mAP / top-1 (%) per variant, is printed in Table 3's layout::
 
-    python tools/analysis_tools/background_influence.py CONFIG CHECKPOINT \\
+    python tools/analysis_tools/background_influence.py \\
+        CONFIG CHECKPOINT [CONFIG CHECKPOINT ...] \\
         [--variants orig mb mf rf rb] [--rb-root DIR | --backgrounds DIR] \\
-        [--seed 0] [--gallery-size SIZE] [--detected] [--work-dir DIR] \\
-        [--out table.json] [--cfg-options k=v ...]
+        [--seed 0] [--rf-source image] [--gallery-size SIZE] [--detected] \\
+        [--work-dir DIR] [--out table.json] [--cfg-options k=v ...]
 
 - ``orig``: the config's test split as it is.
 - ``mb`` / ``mf`` / ``rf``: the test pipeline gets ``MeanBackground`` /
-  ``MeanForeground`` / ``RandomForeground(seed)`` right after
+  ``MeanForeground`` / ``RandomForeground`` right after
   ``LoadImageFromFile`` (original frame, before ``Resize``).
 - ``rb``: ``--rb-root DIR``, a variant written by
   ``tools/misc/make_background_variant.py --variant rb`` (its json and
-  ``images/``; CUHK-SYSU or PRW style), or ``--backgrounds DIR``: PRW-style
-  ``RandomBackground`` on the fly with the pure backgrounds of that folder.
+  ``images/``; CUHK-SYSU or PRW style), or ``--backgrounds DIR``:
+  PRW-style ``RandomBackground`` on the fly with the pure backgrounds of
+  that folder.
 
 As in Table 3, the ground-truth boxes form the gallery (the metric's
 ``labeled`` mode); ``--detected`` uses the detections instead. One gallery
-setting is reported for every variant: ``--gallery-size``, by default 100
-when the protocol has it, else its largest gallery size, else ``full``
-(every other image; refused for a CUHK-style RB variant, whose
-"every other image" gallery holds the query's original image).
+setting is reported per model: ``--gallery-size``, by default 100 when the
+protocol has it, else its largest gallery size, else ``full`` (every other
+image; refused for a CUHK-style RB variant, whose "every other image"
+gallery holds the query's original image).
 """
 import argparse
 import copy
 import json
 import os.path as osp
-from typing import Dict, List, Optional, Sequence
+import sys
+from typing import Dict, List, Sequence, Tuple
 
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from mmps.evaluation.functional import load_protocol
-from mmps.utils.tool_cfg import load_tool_cfg
+from mmps.utils import adapt_cfg_to_cpu_launch, load_tool_cfg, register_all_modules
 
 VARIANTS = ('orig', 'mb', 'mf', 'rf', 'rb')
 
 
-def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description='Evaluate a checkpoint on the background-influence '
-        'variants of its test split (BUFF, Table 3)')
-    parser.add_argument('config', help='test config file path')
-    parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--variants', nargs='+', default=list(VARIANTS[:4]),
-                        choices=VARIANTS, help='variants to evaluate, in order '
-                        '(default: orig mb mf rf; rb needs --rb-root or '
-                        '--backgrounds)')
-    parser.add_argument('--rb-root', help='rb: folder written by '
-                        'tools/misc/make_background_variant.py --variant rb')
-    parser.add_argument('--backgrounds', help='rb: folder of pure backgrounds '
-                        'named by camera id (PRW style, on the fly)')
-    parser.add_argument('--seed', type=int, default=0, help='seed of rf and '
-                        'of on-the-fly rb')
-    parser.add_argument('--gallery-size', help='gallery setting to report '
-                        '(default: 100, else the largest size, else full)')
-    parser.add_argument('--detected', action='store_true', help='search the '
-                        'detections instead of the ground-truth boxes')
-    parser.add_argument('--work-dir', help='logs of each variant go to '
-                        'WORK_DIR/<variant>')
+        description='Evaluate models on the background-influence variants '
+        'of their test split and print BUFF Table 3')
+    parser.add_argument(
+        'pairs',
+        nargs='+',
+        metavar='CONFIG CHECKPOINT',
+        help='a test config and its checkpoint, once per model (row)')
+    parser.add_argument(
+        '--variants',
+        nargs='+',
+        default=['orig', 'mb', 'rb'],
+        choices=VARIANTS,
+        help='variants (columns) in order; default: orig mb rb, the columns '
+        'of Table 3 (rb needs --rb-root or --backgrounds)')
+    rb_source = parser.add_mutually_exclusive_group()
+    rb_source.add_argument(
+        '--rb-root',
+        help='rb: folder written by tools/misc/make_background_variant.py '
+        '--variant rb')
+    rb_source.add_argument(
+        '--backgrounds',
+        help='rb: folder of pure backgrounds named by camera id (PRW style, '
+        'on the fly)')
+    parser.add_argument(
+        '--seed', type=int, default=0, help='seed of rf and of on-the-fly rb')
+    parser.add_argument(
+        '--rf-source',
+        default='image',
+        choices=('image', 'background'),
+        help='where rf draws its pixels from (default: image, as Sec. 3.1)')
+    parser.add_argument(
+        '--gallery-size',
+        help='gallery setting to report (default: 100, else the largest '
+        'size, else full)')
+    parser.add_argument(
+        '--detected',
+        action='store_true',
+        help='search the detections instead of the ground-truth boxes')
+    parser.add_argument(
+        '--work-dir',
+        help='logs go to WORK_DIR/<config name>/<variant>; default: '
+        './work_dirs/background_influence')
     parser.add_argument('--out', help='also write the table as json')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config entries, key=value pairs')
-    return parser.parse_args(argv)
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override entries of every config, key=value pairs')
+    args = parser.parse_args()
+    error = check_args(args)
+    if error:
+        parser.error(error)
+    return args
+
+
+def check_args(args: argparse.Namespace) -> str:
+    """The one-line error for arguments that cannot work, or ``''``."""
+    if len(args.pairs) % 2:
+        return ('expected CONFIG CHECKPOINT pairs, got an odd number of '
+                f'paths: {" ".join(args.pairs)}')
+    names = [osp.basename(config) for config in args.pairs[::2]]
+    if len(set(names)) < len(names):
+        return ('each model needs a config of its own name (rows are named '
+                f'by config): {" ".join(names)}')
+    for config, checkpoint in zip(args.pairs[::2], args.pairs[1::2]):
+        if not osp.isfile(config):
+            return f'config file {config} does not exist'
+        if '://' not in checkpoint and not osp.isfile(checkpoint):
+            return f'checkpoint {checkpoint} does not exist'
+    if 'rb' in args.variants and not (args.rb_root or args.backgrounds):
+        return ('rb needs --rb-root (a variant written by tools/misc/'
+                'make_background_variant.py --variant rb) or --backgrounds '
+                '(pure backgrounds by camera id, PRW style)')
+    return ''
 
 
 def insert_after_loading(pipeline: List[dict], transform: dict) -> List[dict]:
-    """A copy of ``pipeline`` with ``transform`` after ``LoadImageFromFile``."""
+    """A copy of ``pipeline`` with ``transform`` after ``LoadImageFromFile``.
+
+    Raises:
+        ValueError: The pipeline has no ``LoadImageFromFile``.
+    """
     types = [str(step.get('type', '')).split('.')[-1] for step in pipeline]
     if 'LoadImageFromFile' not in types:
         raise ValueError('the test pipeline has no LoadImageFromFile step to '
@@ -78,13 +136,19 @@ def insert_after_loading(pipeline: List[dict], transform: dict) -> List[dict]:
 
 
 def person_search_metrics(cfg: Config) -> List[dict]:
-    """The ``PersonSearchMetric`` entries of ``cfg.test_evaluator``."""
+    """The ``PersonSearchMetric`` entries of ``cfg.test_evaluator``.
+
+    Raises:
+        ValueError: There is none.
+    """
     evaluator = cfg.test_evaluator
     metrics = evaluator if isinstance(evaluator, list) else [evaluator]
-    found = [m for m in metrics
-             if str(m.get('type', '')).split('.')[-1] == 'PersonSearchMetric']
+    found = [
+        m for m in metrics
+        if str(m.get('type', '')).split('.')[-1] == 'PersonSearchMetric'
+    ]
     if not found:
-        raise ValueError('the config has no PersonSearchMetric in test_evaluator')
+        raise ValueError(f'{cfg.filename} has no PersonSearchMetric in test_evaluator')
     return found
 
 
@@ -106,91 +170,118 @@ def default_gallery_size(ann_file: str) -> str:
     return numeric[-1] if numeric else 'full'
 
 
+def use_written_rb(cfg: Config, rb_root: str, gallery_size: str) -> None:
+    """Point the test split and the metrics of ``cfg`` at the RB variant
+    written in ``rb_root``.
+
+    Raises:
+        FileNotFoundError: ``rb_root`` holds no annotation file of the
+            test split's name.
+        ValueError: It is not an RB variant, or a CUHK-style one asked for
+            the ``full`` gallery.
+    """
+    dataset = cfg.test_dataloader.dataset
+    name = osp.basename(dataset.ann_file)
+    ann_file = osp.join(rb_root, name)
+    if not osp.isfile(ann_file):
+        raise FileNotFoundError(f'{ann_file} not found: write the rb variant with '
+                                'tools/misc/make_background_variant.py first')
+    with open(ann_file) as f:
+        info = json.load(f).get('info', {}).get('background_influence', {})
+    if info.get('variant') != 'rb':
+        raise ValueError(f'{ann_file} is not an rb variant '
+                         f'(info.background_influence: {info})')
+    if info.get('rb_mode') == 'cuhk' and gallery_size == 'full':
+        raise ValueError('a CUHK-style rb variant cannot be evaluated on the "full" '
+                         "gallery (it holds the query's original image); choose a "
+                         'gallery size of the protocol')
+    dataset.update(data_root=rb_root, ann_file=name, data_prefix=dict(img='images/'))
+    for metric in person_search_metrics(cfg):
+        metric.ann_file = ann_file
+
+
 def variant_cfg(cfg: Config, variant: str, args: argparse.Namespace,
                 gallery_size: str) -> Config:
     """A copy of ``cfg`` whose test loop evaluates ``variant``."""
     cfg = copy.deepcopy(cfg)
-    dataset = cfg.test_dataloader.dataset
-    metrics = person_search_metrics(cfg)
     transform = dict(
         mb=dict(type='MeanBackground'),
         mf=dict(type='MeanForeground'),
-        rf=dict(type='RandomForeground', seed=args.seed)).get(variant)
-    if variant == 'rb':
-        if args.rb_root:
-            name = osp.basename(dataset.ann_file)
-            ann_file = osp.join(args.rb_root, name)
-            if not osp.isfile(ann_file):
-                raise FileNotFoundError(
-                    f'{ann_file} not found: write the rb variant with '
-                    'tools/misc/make_background_variant.py first')
-            with open(ann_file) as f:
-                info = json.load(f).get('info', {}).get('background_influence', {})
-            if info.get('variant') != 'rb':
-                raise ValueError(f'{ann_file} is not an rb variant '
-                                 f'(info.background_influence: {info})')
-            if info.get('rb_mode') == 'cuhk' and gallery_size == 'full':
-                raise ValueError(
-                    'a CUHK-style rb variant cannot be evaluated on the "full" '
-                    'gallery (it holds the query\'s original image); choose a '
-                    'gallery size of the protocol')
-            dataset.update(data_root=args.rb_root, ann_file=name,
-                           data_prefix=dict(img='images/'))
-            for metric in metrics:
-                metric.ann_file = ann_file
-        elif args.backgrounds:
-            transform = dict(type='RandomBackground',
-                             backgrounds=args.backgrounds, seed=args.seed)
-        else:
-            raise ValueError(
-                'rb needs --rb-root (a variant written by tools/misc/'
-                'make_background_variant.py --variant rb) or --backgrounds '
-                '(pure backgrounds by camera id, PRW style)')
+        rf=dict(type='RandomForeground', source=args.rf_source,
+                seed=args.seed)).get(variant)
+    if variant == 'rb' and args.rb_root:
+        use_written_rb(cfg, args.rb_root, gallery_size)
+    elif variant == 'rb':
+        transform = dict(
+            type='RandomBackground', backgrounds=args.backgrounds, seed=args.seed)
+    dataset = cfg.test_dataloader.dataset
     if transform is not None:
         dataset.pipeline = insert_after_loading(dataset.pipeline, transform)
-    for metric in metrics:
+    for metric in person_search_metrics(cfg):
         metric.update(labeled=not args.detected, gallery_sizes=[gallery_size])
     cfg.work_dir = osp.join(cfg.work_dir, variant)
     cfg.experiment_name = variant
     return cfg
 
 
-def format_table(rows: Dict[str, Dict[str, float]], title: str) -> str:
-    """Table 3's layout: one row per variant, mAP / top-1 (%) and the change
-    from ``orig`` (when evaluated)."""
-    lines = [title, f'{"variant":<10}{"mAP":>8}{"top-1":>8}{"dmAP":>8}{"dtop-1":>8}']
-    base = rows.get('orig')
-    for variant, row in rows.items():
-        line = f'{variant:<10}{100 * row["mAP"]:>8.2f}{100 * row["top1"]:>8.2f}'
-        if base is not None and variant != 'orig':
-            line += (f'{100 * (row["mAP"] - base["mAP"]):>+8.2f}'
-                     f'{100 * (row["top1"] - base["top1"]):>+8.2f}')
-        lines.append(line)
+def model_cfgs(args: argparse.Namespace) -> Dict[str, Tuple[str, Dict[str, Config]]]:
+    """For each CONFIG CHECKPOINT pair, named by the config: its gallery
+    setting and its config per variant."""
+    work_root = args.work_dir or osp.join('work_dirs', 'background_influence')
+    rows = {}
+    for config, checkpoint in zip(args.pairs[::2], args.pairs[1::2]):
+        name = osp.splitext(osp.basename(config))[0]
+        cfg = load_tool_cfg(config, 'none', args.cfg_options, osp.join(work_root, name))
+        cfg.load_from = checkpoint
+        adapt_cfg_to_cpu_launch(cfg, 'none')
+        gallery_size = args.gallery_size or default_gallery_size(test_ann_file(cfg))
+        rows[name] = (gallery_size, {
+            variant: variant_cfg(cfg, variant, args, gallery_size)
+            for variant in dict.fromkeys(args.variants)
+        })
+    return rows
+
+
+def format_table(rows: Dict[str, Dict[str, dict]], variants: Sequence[str],
+                 title: str) -> str:
+    """Table 3's layout: one row per model, the gallery setting, then
+    ``mAP / top-1`` (%) per variant."""
+    width = max(len('model'), *map(len, rows))
+    lines = [
+        title,
+        f'{"model":<{width}}  {"gallery":>7}' + ''.join(f'{v:>18}' for v in variants)
+    ]
+    for name, row in rows.items():
+        cells = ''.join(f'{100 * row[v]["mAP"]:>9.2f} / {100 * row[v]["top1"]:>6.2f}'
+                        for v in variants)
+        lines.append(f'{name:<{width}}  {row["gallery_size"]:>7}{cells}')
     return '\n'.join(lines)
 
 
-def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Dict[str, float]]:
-    args = parse_args(argv)
-    cfg = load_tool_cfg(args.config, 'none', args.cfg_options, args.work_dir)
-    cfg.load_from = args.checkpoint
-    gallery_size = args.gallery_size or default_gallery_size(test_ann_file(cfg))
+def main() -> None:
+    args = parse_args()
+    register_all_modules(init_default_scope=False)
+    try:
+        cfgs = model_cfgs(args)
+    except (FileNotFoundError, ValueError) as error:
+        print(f'{osp.basename(__file__)}: error: {error}', file=sys.stderr)
+        sys.exit(2)
     prefix = '' if args.detected else 'labeled_'
-    variant_cfgs = {v: variant_cfg(cfg, v, args, gallery_size)
-                    for v in dict.fromkeys(args.variants)}
-    rows: Dict[str, Dict[str, float]] = {}
-    for variant, vcfg in variant_cfgs.items():
-        metrics = Runner.from_cfg(vcfg).test()
-        rows[variant] = dict(mAP=metrics[f'{prefix}mAP'],
-                             top1=metrics[f'{prefix}top1'])
+    rows: Dict[str, Dict[str, dict]] = {}
+    for name, (gallery_size, variant_cfgs) in cfgs.items():
+        rows[name] = dict(gallery_size=gallery_size)
+        for variant, cfg in variant_cfgs.items():
+            metrics = Runner.from_cfg(cfg).test()
+            rows[name][variant] = dict(
+                mAP=metrics[f'{prefix}mAP'], top1=metrics[f'{prefix}top1'])
     boxes = 'detected boxes' if args.detected else 'ground-truth boxes'
-    print(format_table(rows, f'background influence of {args.checkpoint} '
-                       f'({boxes}, gallery {gallery_size})'))
+    variants = list(dict.fromkeys(args.variants))
+    print(
+        format_table(rows, variants,
+                     f'background influence ({boxes}): mAP / top-1 (%)'))
     if args.out:
         with open(args.out, 'w') as f:
-            json.dump(dict(config=args.config, checkpoint=args.checkpoint,
-                           gallery_size=gallery_size, boxes=boxes, rows=rows),
-                      f, indent=2)
-    return rows
+            json.dump(dict(boxes=boxes, variants=variants, rows=rows), f, indent=2)
 
 
 if __name__ == '__main__':

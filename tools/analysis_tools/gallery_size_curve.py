@@ -1,7 +1,8 @@
 """Plot mAP (and top-1) against gallery size: the papers' gallery curve.
 
-Evaluates each results pickle on every gallery size of the protocol and
-draws one line per results file.
+Evaluates each results pickle on every gallery size of the protocol
+(:func:`mmps.evaluation.functional.gallery_curve`) and draws one line per
+results file.
 
 Example:
     python tools/analysis_tools/gallery_size_curve.py \\
@@ -13,55 +14,46 @@ import argparse
 import matplotlib
 
 matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from mmps.evaluation.functional import (  # noqa: E402
-    evaluate_results, load_protocol, load_results)
-
-
-def gallery_curve(results, protocol, det_thresh=0.5):
-    """(sizes, mAP, top-1) over the protocol's numeric gallery sizes.
-
-    Returns:
-        tuple[list[int], list[float], list[float]]: sizes ascending and the
-        matching mAP and top-1 (fractions).
-    """
-    sizes = sorted((s for s in protocol.galleries if s.isdigit()), key=int)
-    if not sizes:
-        raise ValueError('the protocol has no gallery sizes (e.g. PRW)')
-    report = evaluate_results(results, protocol, det_thresh=det_thresh,
-                              gallery_sizes=sizes)
-    summaries = [report['search'][s].summary() for s in sizes]
-    return ([int(s) for s in sizes], [m['mAP'] for m in summaries],
-            [m['top1'] for m in summaries])
+from mmps.evaluation.functional import load_protocol  # noqa: E402
+from mmps.evaluation.functional import gallery_curve, load_results
 
 
-def main(argv=None):
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('ann_file', help='test annotation JSON (protocol)')
     parser.add_argument('results', nargs='+', help='results pickles')
     parser.add_argument('--labels', nargs='+', help='legend per pickle')
-    parser.add_argument('--det-thresh', type=float, default=0.5)
-    parser.add_argument('--top1', action='store_true',
-                        help='also draw top-1 (dashed)')
+    parser.add_argument(
+        '--search-score-thr',
+        type=float,
+        default=0.5,
+        help='minimum score of the searched detections')
+    parser.add_argument('--top1', action='store_true', help='also draw top-1 (dashed)')
     parser.add_argument('--out', default='gallery_curve.png')
-    args = parser.parse_args(argv)
+    args = parser.parse_args()
     labels = args.labels or args.results
     if len(labels) != len(args.results):
         parser.error('give one label per results file')
     protocol = load_protocol(args.ann_file)
     fig, ax = plt.subplots(figsize=(5, 4))
     for path, label in zip(args.results, labels):
-        sizes, maps, top1 = gallery_curve(load_results(path), protocol,
-                                          args.det_thresh)
-        line, = ax.plot(sizes, [100 * m for m in maps], marker='o',
-                        label=f'{label} mAP')
+        try:
+            sizes, maps, top1 = gallery_curve(
+                load_results(path), protocol, args.search_score_thr)
+        except ValueError as err:
+            parser.exit(1, f'error: {err}\n')
+        line, = ax.plot(
+            sizes, [100 * m for m in maps], marker='o', label=f'{label} mAP')
         if args.top1:
-            ax.plot(sizes, [100 * t for t in top1], marker='s',
-                    linestyle='--', color=line.get_color(),
-                    label=f'{label} top-1')
-        print(label, ' '.join(f'{s}:{100 * m:.2f}'
-                              for s, m in zip(sizes, maps)))
+            ax.plot(
+                sizes, [100 * t for t in top1],
+                marker='s',
+                linestyle='--',
+                color=line.get_color(),
+                label=f'{label} top-1')
+        print(label, ' '.join(f'{s}:{100 * m:.2f}' for s, m in zip(sizes, maps)))
     ax.set_xscale('log')
     ax.minorticks_off()
     ax.set_xticks(sizes)

@@ -22,7 +22,10 @@ import os.path as osp
 from typing import List, Optional
 
 from mmengine.config import Config, DictAction
-from mmengine.registry import init_default_scope
+
+from mmps.utils import (build_person_search_model, fill_num_person_ids,
+                        register_all_modules)
+from mmps.utils.model_stats import count_breakdown, count_module, state_buffers
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -30,10 +33,13 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         description='Count the parameters of a model config, per module')
     parser.add_argument('config', help='config file path')
     parser.add_argument(
-        '--num-person-ids', type=int,
+        '--num-person-ids',
+        type=int,
         help='OIM lookup-table size; default: read from the training data')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
         help='override config entries, key=value pairs (xxx=yyy)')
     args = parser.parse_args(argv)
     if not osp.isfile(args.config):
@@ -43,34 +49,6 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return args
 
 
-def build_model(cfg: Config, num_person_ids: Optional[int] = None):
-    """Build ``cfg.model`` with its OIM lookup tables sized.
-
-    Args:
-        cfg (Config): Full config; its ``num_person_ids=None`` entries are
-            filled in place.
-        num_person_ids (int, optional): Lookup-table size. None reads it from
-            the training dataset (``train_dataloader.dataset``).
-
-    Returns:
-        tuple[nn.Module, int | None, str]: The model, the size written
-        (None when the model has no lookup table to size) and where it came
-        from.
-
-    Raises:
-        FileNotFoundError: The size is needed, not given, and the training
-            annotations are missing.
-    """
-    from mmdet.registry import MODELS
-
-    from mmps.models import fill_num_person_ids
-    init_default_scope(cfg.get('default_scope', 'mmdet'))
-    source = 'from --num-person-ids' if num_person_ids is not None \
-        else 'from the training data'
-    num_person_ids = fill_num_person_ids(cfg, num_person_ids)
-    return MODELS.build(cfg.model), num_person_ids, source
-
-
 def millions(num: int) -> str:
     """``num`` in millions, two decimals."""
     return f'{num / 1e6:.2f} M'
@@ -78,18 +56,20 @@ def millions(num: int) -> str:
 
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
-    from mmps.utils.model_stats import (count_breakdown, count_module,
-                                        state_buffers)
+    register_all_modules()
     cfg = Config.fromfile(args.config)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    source = ('from --num-person-ids'
+              if args.num_person_ids is not None else 'from the training data')
     try:
-        model, num_ids, source = build_model(cfg, args.num_person_ids)
+        num_ids = fill_num_person_ids(cfg, args.num_person_ids)
     except FileNotFoundError as error:
-        raise SystemExit(
-            f'error: the OIM lookup-table size is read from the training '
-            f'data, which is missing ({error}).\nGive it with '
-            f'--num-person-ids N (CUHK-SYSU: 5532, PRW: 483).')
+        raise SystemExit(f'error: the OIM lookup-table size is read from the training '
+                         f'data, which is missing ({error}).\nGive it with '
+                         f'--num-person-ids N (CUHK-SYSU: 5532, PRW: 483).')
+    # no weights are read: the modules keep their own initialisation
+    model = build_person_search_model(cfg, init_weights=False)
 
     print(f'config: {args.config}')
     if num_ids is not None:

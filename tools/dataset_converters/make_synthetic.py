@@ -17,10 +17,8 @@ Usage::
 import argparse
 import time
 
-from mmps.datasets.synthetic import (DEFAULT_SYNTHETIC_CFG,
-                                     build_synthetic_scenes,
-                                     make_synthetic_dataset,
-                                     write_cuhk_sysu_release,
+from mmps.datasets.synthetic import (DEFAULT_SYNTHETIC_CFG, build_synthetic_scenes,
+                                     make_synthetic_dataset, write_cuhk_sysu_release,
                                      write_prw_release)
 
 
@@ -31,35 +29,33 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--format', choices=('mmps', 'cuhk_sysu', 'prw'), default='mmps')
     parser.add_argument('--seed', type=int, default=d['seed'])
-    parser.add_argument(
-        '--train-images', type=int, default=d['num_train_images'])
-    parser.add_argument(
-        '--test-images', type=int, default=d['num_test_images'])
+    parser.add_argument('--train-images', type=int, default=d['num_train_images'])
+    parser.add_argument('--test-images', type=int, default=d['num_test_images'])
     parser.add_argument('--train-ids', type=int, default=d['num_train_ids'])
     parser.add_argument('--test-ids', type=int, default=d['num_test_ids'])
     parser.add_argument(
-        '--image-size',
-        type=int,
-        nargs=2,
-        default=d['image_size'],
-        metavar=('H', 'W'))
+        '--image-size', type=int, nargs=2, default=d['image_size'], metavar=('H', 'W'))
     parser.add_argument('--cameras', type=int, default=d['num_cameras'])
     parser.add_argument(
         '--gallery-sizes', type=int, nargs='+', default=d['gallery_sizes'])
     parser.add_argument(
-        '--max-labelled', type=int, default=None,
+        '--max-labelled',
+        type=int,
+        default=None,
         help='labelled persons per image at most (default: that of '
         'build_synthetic_scenes)')
     parser.add_argument(
-        '--max-unlabelled', type=int, default=None,
+        '--max-unlabelled',
+        type=int,
+        default=None,
         help='unlabelled persons per image at most (default: that of '
         'build_synthetic_scenes)')
     parser.add_argument(
-        '--no-render', action='store_true',
+        '--no-render',
+        action='store_true',
         help='release formats only: blank images, annotations only')
     args = parser.parse_args()
-    if args.format == 'mmps' and (args.no_render
-                                  or args.max_labelled is not None
+    if args.format == 'mmps' and (args.no_render or args.max_labelled is not None
                                   or args.max_unlabelled is not None):
         parser.error('--no-render and --max-* apply to --format cuhk_sysu '
                      'and prw only')
@@ -88,10 +84,10 @@ def main() -> None:
                                ('max_unlabelled', args.max_unlabelled))
             if value is not None
         }
-        scenes = build_synthetic_scenes(
-            **cfg, **limits, render=not args.no_render)
-        writer = (write_cuhk_sysu_release
-                  if args.format == 'cuhk_sysu' else write_prw_release)
+        scenes = build_synthetic_scenes(**cfg, **limits, render=not args.no_render)
+        writer = (
+            write_cuhk_sysu_release
+            if args.format == 'cuhk_sysu' else write_prw_release)
         manifest = writer(scenes, args.out_dir)
         print(f'wrote a {args.format} release to {args.out_dir}: '
               f'{manifest["num_images"]} images, {manifest["num_boxes"]} boxes')

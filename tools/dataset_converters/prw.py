@@ -1,198 +1,22 @@
 """Convert the PRW release to the mmps annotation schema.
 
-Expected release layout under ``root``::
-
-    frames/c<k>s<j>_<n>.jpg
-    annotations/c<k>s<j>_<n>.jpg.mat   # box_new | anno_file | anno_previous:
-                                       #   rows [id, x, y, w, h], id -2 unlabelled
-    frame_train.mat                    # img_index_train: frame names
-    frame_test.mat                     # img_index_test
-    query_info.txt                     # "id x y w h frame" per line
-
-Writes ``<out-dir>/train.json`` and ``<out-dir>/test.json`` (default
-``<root>/mmps``) with ``file_name`` relative to ``frames``. Every query
-searches all other test frames (no gallery lists). The camera id is ``k``.
-
-Boxes follow the loader of SeqNet (serend1p1ty/SeqNet ``datasets/prw.py``),
-whose evaluation the published PRW numbers use, so that evaluating on these
-files matches it exactly:
-
-- an annotation row's negative x, y, w or h becomes 0 without shrinking the
-  box, then the corners x, y, x + w, y + h are truncated to integers
-  (:func:`reference_box`);
-- a query's corners x, y, x + w, y + h are truncated to integers, then
-  negative corners become 0 (:func:`reference_query_box`).
-
-Boxes are not clipped to the frame. A person id on two boxes of one frame
-(the release has a few, e.g. id 297 in ``c1s2_024091.jpg``) is kept; the
-summary counts such boxes and names the first.
+The release layout and the conversion rules are described in
+:mod:`mmps.datasets.converters.prw` and ``docs/dataset_prepare.md``.
 
 Usage::
 
     python tools/dataset_converters/prw.py data/PRW
 """
 import argparse
-import math
-import os.path as osp
-import re
 import time
-from typing import Dict, List, Optional, Sequence
 
-import numpy as np
-from scipy.io import loadmat
-
-from mmps.datasets.schema_builder import (SchemaBuilder, format_summary,
-                                          image_size)
-
-BOX_KEYS = ('box_new', 'anno_file', 'anno_previous')
-FRAME_RE = re.compile(r'^c(\d+)s(\d+)_')
-
-
-def require(path: str, what: str) -> str:
-    """Return ``path`` or raise a FileNotFoundError naming ``what``."""
-    if not osp.exists(path):
-        raise FileNotFoundError(
-            f'PRW {what} not found: expected it at {path} '
-            '(see docs/dataset_prepare.md for the release layout)')
-    return path
-
-
-def reference_box(xywh: Sequence[float]) -> List[float]:
-    """(x, y, w, h) of an annotation row as SeqNet reads it.
-
-    Negative x, y, w, h become 0 (the box keeps its width and height), and
-    the corners are truncated to integers: ``[-40, 10.7, 60, 100]`` gives
-    ``[0, 10, 60, 100]``.
-    """
-    x, y, w, h = (max(float(v), 0.0) for v in xywh)
-    x1, y1 = math.floor(x), math.floor(y)
-    x2, y2 = math.floor(x + w), math.floor(y + h)
-    return [float(x1), float(y1), float(x2 - x1), float(y2 - y1)]
-
-
-def reference_query_box(xywh: Sequence[float]) -> List[float]:
-    """(x, y, w, h) of a ``query_info.txt`` box as SeqNet reads it.
-
-    The corners are truncated towards zero, then negative corners become 0
-    (the box shrinks): ``[-40, 10, 60, 100]`` gives ``[0, 10, 20, 100]``.
-    """
-    x, y, w, h = (float(v) for v in xywh)
-    x1, y1, x2, y2 = (max(int(v), 0) for v in (x, y, x + w, y + h))
-    return [float(x1), float(y1), float(x2 - x1), float(y2 - y1)]
-
-
-def load_frame_list(path: str, key: str) -> list:
-    """Frame file names (with ``.jpg``) from ``frame_{train,test}.mat``."""
-    mat = loadmat(path)
-    if key not in mat:
-        found = sorted(k for k in mat if not k.startswith('__'))
-        raise KeyError(f'{path}: expected key {key!r}, found {found}')
-    return [
-        str(np.asarray(x).reshape(-1)[0]) + '.jpg'
-        for x in mat[key].reshape(-1)
-    ]
-
-
-def load_frame_boxes(path: str) -> np.ndarray:
-    """(n, 5) rows ``[id, x, y, w, h]`` of one ``.jpg.mat`` file."""
-    mat = loadmat(path)
-    for key in BOX_KEYS:
-        if key in mat:
-            return np.asarray(mat[key], dtype=np.float64).reshape(-1, 5)
-    found = sorted(k for k in mat if not k.startswith('__'))
-    raise KeyError(f'{path}: expected one of {list(BOX_KEYS)}, found {found}')
-
-
-def camera_of(frame: str) -> int:
-    """Camera ``k`` of a ``c<k>s<j>_*`` frame name."""
-    match = FRAME_RE.match(frame)
-    if match is None:
-        raise ValueError(f'PRW frame name {frame!r} does not start with '
-                         'c<camera>s<sequence>_')
-    return int(match.group(1))
-
-
-def convert_prw(root: str, out_dir: Optional[str] = None,
-                verbose: bool = True) -> Dict[str, dict]:
-    """Convert a PRW release; returns per-split statistics.
-
-    Identity -2 becomes -1 (unlabelled); other ids are kept. Boxes follow
-    :func:`reference_box` and :func:`reference_query_box`; boxes with w or
-    h <= 0 afterwards are dropped and counted. A person id repeated within
-    a frame is kept and counted (``duplicate_ids``, with
-    ``duplicate_id_example``).
-    """
-    if not osp.isdir(root):
-        raise FileNotFoundError(f'PRW root not found: {root}')
-    out_dir = out_dir or osp.join(root, 'mmps')
-    frame_dir = require(osp.join(root, 'frames'), 'frames folder')
-    ann_dir = require(osp.join(root, 'annotations'), 'annotations folder')
-    splits = {
-        'train':
-        load_frame_list(
-            require(osp.join(root, 'frame_train.mat'), 'frame_train.mat'),
-            'img_index_train'),
-        'test':
-        load_frame_list(
-            require(osp.join(root, 'frame_test.mat'), 'frame_test.mat'),
-            'img_index_test'),
-    }
-    query_txt = require(osp.join(root, 'query_info.txt'), 'query_info.txt')
-    builders = {}
-    test_ids = {}
-    for split, frames in splits.items():
-        builder = SchemaBuilder('prw', split)
-        for frame in frames:
-            path = require(osp.join(frame_dir, frame), f'frame {frame}')
-            width, height = image_size(path)
-            image_id = builder.add_image(frame, width, height,
-                                         camera_of(frame))
-            rows = load_frame_boxes(
-                require(osp.join(ann_dir, frame + '.mat'),
-                        f'annotation of {frame}'))
-            for pid, x, y, w, h in rows:
-                builder.add_box(image_id, reference_box((x, y, w, h)),
-                                int(pid) if pid >= 0 else -1)
-            if split == 'test':
-                test_ids[frame] = image_id
-        builders[split] = builder
-
-    queries = []
-    with open(query_txt, 'rb') as f:
-        lines = f.read().decode('utf-8').splitlines()
-    for k, line in enumerate(lines):
-        if not line.strip():
-            continue
-        parts = line.split()
-        if len(parts) != 6:
-            raise ValueError(f'{query_txt}:{k + 1}: expected '
-                             f'"id x y w h frame", got {line!r}')
-        frame = parts[5] + '.jpg'
-        if frame not in test_ids:
-            raise ValueError(f'{query_txt}:{k + 1}: frame {frame} is not '
-                             'in frame_test.mat')
-        bbox = reference_query_box(parts[1:5])
-        if not (bbox[2] > 0 and bbox[3] > 0):
-            raise ValueError(f'{query_txt}:{k + 1}: query box '
-                             f'{parts[1:5]} has w or h <= 0 once its '
-                             'negative corners are set to 0')
-        queries.append(
-            dict(image_id=test_ids[frame], bbox=bbox, person_id=int(parts[0])))
-    builders['test'].protocol = dict(queries=queries, galleries={}, subsets={})
-    stats = {}
-    for split, builder in builders.items():
-        builder.dump(osp.join(out_dir, f'{split}.json'))
-        stats[split] = builder.stats()
-    if verbose:
-        print(format_summary('PRW', stats))
-    return stats
+from mmps.datasets.converters import convert_prw
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Convert PRW to the mmps annotation schema')
-    parser.add_argument('root', help='release root (holds frames/, '
-                        'annotations/)')
+    parser.add_argument('root', help='release root (holds frames/, annotations/)')
     parser.add_argument('--out-dir', help='output folder (default ROOT/mmps)')
     return parser.parse_args()
 

@@ -1,16 +1,8 @@
-"""Validate a person-search annotation file against the mmps schema.
+"""Validate person-search annotation files against the mmps schema.
 
-Reports every violation with the file and the offending index, e.g.
-``test.json: annotations[12]: bbox [..] lies entirely outside the 240x160
-image``. Besides ids, boxes and the protocol it checks each box's
-``mask_source`` (``'annotated'`` needs a segmentation) and the segmentation
-format (polygons of >= 3 points, or an RLE of the image size).
-
-Two findings are warnings, not violations, because the real releases have
-them and the reference evaluation keeps them: a box that extends past the
-image border (the converters do not clip, docs/dataset_prepare.md) and a
-person id labelled on two boxes of one image (PRW has a few). Warnings are
-printed but do not change the exit status.
+Prints the warnings (at most ``--max-warnings``), every violation with its
+file and index, and a summary line; exits with status 1 when there is a
+violation. What is checked: :mod:`mmps.datasets.validation`.
 
 Usage::
 
@@ -18,220 +10,15 @@ Usage::
         --img-dir data/synthetic/images
 """
 import argparse
-import json
-import os.path as osp
 import sys
-from collections import Counter
-from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
-# as mmps.datasets.person_search_dataset.MASK_SOURCES; not imported, so that
-# the validator starts without torch and mmdet
-MASK_SOURCES = ('annotated', 'box')
+from mmps.datasets.validation import (AnnotationReport, format_report,
+                                      validate_annotations)
 
 
-def _check_box(box, width: int,
-               height: int) -> Tuple[Optional[str], Optional[str]]:
-    """(violation, warning) of an [x, y, w, h] box in a width x height
-    image; each None when there is none."""
-    if not isinstance(box, (list, tuple)) or len(box) != 4:
-        return f'bbox {box!r} is not [x, y, w, h]', None
-    x, y, w, h = box
-    if not (w > 0 and h > 0):
-        return f'bbox {box} has w or h <= 0', None
-    if x >= width or y >= height or x + w <= 0 or y + h <= 0:
-        return (f'bbox {box} lies entirely outside the {width}x{height} '
-                'image'), None
-    if x < 0 or y < 0 or x + w > width + 1e-3 or y + h > height + 1e-3:
-        return None, (f'bbox {box} extends beyond the {width}x{height} '
-                      'image (allowed: the reference evaluation uses the '
-                      'release boxes unclipped)')
-    return None, None
-
-
-def _check_segmentation(seg: Any, width: int, height: int) -> Optional[str]:
-    """Why a segmentation is neither COCO polygons nor an RLE of the
-    image size."""
-    if isinstance(seg, dict):
-        if list(seg.get('size', [])) != [height, width]:
-            return (f'RLE size {seg.get("size")} is not the image size '
-                    f'[{height}, {width}]')
-        if not isinstance(seg.get('counts'), (str, list)):
-            return 'RLE has no counts'
-        return None
-    if not isinstance(seg, list) or not seg:
-        return 'segmentation is neither a polygon list nor an RLE dict'
-    for k, poly in enumerate(seg):
-        if not isinstance(poly, list) or len(poly) < 6 or len(poly) % 2:
-            return (f'segmentation polygon {k} does not have an even number '
-                    '(>= 6) of coordinates')
-    return None
-
-
-def _check_mask(ann: dict, img: dict) -> List[str]:
-    """Problems with ``mask_source`` and ``segmentation`` of one box."""
-    out = []
-    source, seg = ann.get('mask_source'), ann.get('segmentation')
-    if source not in MASK_SOURCES:
-        out.append('missing "mask_source"' if source is None else
-                   f'mask_source {source!r} is not one of {MASK_SOURCES}')
-    elif source == 'annotated' and not seg:
-        out.append("mask_source 'annotated' without a segmentation")
-    if seg:
-        problem = _check_segmentation(seg, img.get('width', 0),
-                                      img.get('height', 0))
-        if problem:
-            out.append(problem)
-    return out
-
-
-def check_dataset(ann_file: str, img_dir: Optional[str] = None) -> List[str]:
-    """Every schema violation of ``ann_file`` (see :func:`inspect_dataset`);
-    empty when the file is valid."""
-    return inspect_dataset(ann_file, img_dir)[0]
-
-
-def inspect_dataset(ann_file: str,
-                    img_dir: Optional[str] = None
-                    ) -> Tuple[List[str], List[str]]:
-    """Schema violations and warnings of ``ann_file``.
-
-    Args:
-        ann_file (str): mmps schema JSON.
-        img_dir (str, optional): When given, each ``file_name`` must exist
-            under it.
-
-    Returns:
-        tuple[list[str], list[str]]: violations and warnings, both as
-        messages ``'<file>: <where>: <what>'``. The file is valid when
-        there is no violation; warnings (a box extending past the image, a
-        person id repeated within an image) describe release data that the
-        reference evaluation keeps as it is.
-    """
-    name = osp.basename(ann_file)
-    out: List[str] = []
-    warned: List[str] = []
-
-    def report(where: str, what: str) -> None:
-        out.append(f'{name}: {where}: {what}')
-
-    def warn(where: str, what: str) -> None:
-        warned.append(f'{name}: {where}: {what}')
-
-    with open(ann_file) as f:
-        data = json.load(f)
-    for key in ('images', 'annotations', 'categories'):
-        if key not in data:
-            report(key, 'missing')
-    images: Dict[int, dict] = {}
-    id_counts = Counter(img.get('id') for img in data.get('images', []))
-    seen_files: Set[str] = set()
-    for k, img in enumerate(data.get('images', [])):
-        for field in ('id', 'file_name', 'width', 'height', 'cam_id'):
-            if field not in img:
-                report(f'images[{k}]', f'missing "{field}"')
-        if id_counts[img.get('id')] > 1:
-            report(f'images[{k}]', f'duplicate image id {img.get("id")}')
-        file_name = img.get('file_name')
-        if file_name in seen_files:
-            report(f'images[{k}]', f'duplicate file_name {file_name}')
-        seen_files.add(file_name)
-        if img_dir is not None and file_name is not None and not osp.isfile(
-                osp.join(img_dir, file_name)):
-            report(f'images[{k}]',
-                   f'image file {osp.join(img_dir, file_name)} not found')
-        images.setdefault(img.get('id'), img)
-
-    ann_counts = Counter(a.get('id') for a in data.get('annotations', []))
-    ids_by_image: Dict[int, Set[int]] = {}
-    for k, ann in enumerate(data.get('annotations', [])):
-        where = f'annotations[{k}]'
-        if ann_counts[ann.get('id')] > 1:
-            report(where, f'duplicate annotation id {ann.get("id")}')
-        img = images.get(ann.get('image_id'))
-        if img is None:
-            report(where, f'unknown image id {ann.get("image_id")}')
-            continue
-        _report_box(where, ann.get('bbox'), img, report, warn)
-        for problem in _check_mask(ann, img):
-            report(where, problem)
-        pid = ann.get('person_id')
-        if not isinstance(pid, int) or pid < -1:
-            report(where, f'person_id {pid!r} is neither >= 0 nor -1')
-            continue
-        if pid >= 0:
-            if pid in ids_by_image.get(img['id'], ()):
-                warn(where, f'person id {pid} already labelled in image id '
-                     f'{img["id"]} (kept: the evaluation counts the image '
-                     'once per query)')
-            ids_by_image.setdefault(img['id'], set()).add(pid)
-
-    protocol = data.get('protocol')
-    if protocol:
-        _check_protocol(protocol, images, ids_by_image, report, warn)
-    return out, warned
-
-
-def _report_box(where: str, box: Any, img: dict,
-                report: Callable[[str, str], None],
-                warn: Callable[[str, str], None]) -> None:
-    """Report the violation or warning of one box of image ``img``."""
-    problem, warning = _check_box(box, img.get('width', 0),
-                                  img.get('height', 0))
-    if problem:
-        report(where, problem)
-    if warning:
-        warn(where, warning)
-
-
-def _check_protocol(protocol: dict, images: Dict[int, dict],
-                    ids_by_image: Dict[int, Set[int]],
-                    report: Callable[[str, str], None],
-                    warn: Callable[[str, str], None]) -> None:
-    """Queries inside known images and findable in every gallery."""
-    queries = protocol.get('queries', [])
-    for k, q in enumerate(queries):
-        where = f'protocol.queries[{k}]'
-        img = images.get(q.get('image_id'))
-        if img is None:
-            report(where, f'unknown image id {q.get("image_id")}')
-            continue
-        _report_box(where, q.get('bbox'), img, report, warn)
-        if q.get('person_id') not in ids_by_image.get(img['id'], set()):
-            report(where, f'person id {q.get("person_id")} has no GT box '
-                   'in its image')
-    galleries = protocol.get('galleries') or {}
-    if not galleries:  # all other test images
-        holders = Counter(pid for pids in ids_by_image.values()
-                          for pid in pids)
-        for k, q in enumerate(queries):
-            pid = q.get('person_id')
-            own = pid in ids_by_image.get(q.get('image_id'), ())
-            if holders[pid] - own < 1:
-                report(f'protocol.galleries[all][{k}]',
-                       f'query id {pid} absent from the gallery')
-    for size, lists in galleries.items():
-        if len(lists) != len(queries):
-            report(f'protocol.galleries[{size}]',
-                   f'{len(lists)} lists for {len(queries)} queries')
-        for k, (q, gallery) in enumerate(zip(queries, lists)):
-            where = f'protocol.galleries[{size}][{k}]'
-            unknown = [i for i in gallery if i not in images]
-            if unknown:
-                report(where, f'unknown image ids {unknown[:5]}')
-            if not any(q.get('person_id') in ids_by_image.get(i, ())
-                       for i in gallery if i != q.get('image_id')):
-                report(where, f'query id {q.get("person_id")} absent from '
-                       'the gallery')
-    for subset, indices in (protocol.get('subsets') or {}).items():
-        bad = [i for i in indices if not 0 <= i < len(queries)]
-        if bad:
-            report(f'protocol.subsets[{subset}]',
-                   f'query indices {bad[:5]} out of range')
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description='Validate an mmps '
-                                     'person-search annotation file')
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Validate mmps person-search annotation files')
     parser.add_argument('ann_files', nargs='+')
     parser.add_argument('--img-dir', help='check image files under it')
     parser.add_argument(
@@ -240,23 +27,18 @@ def main() -> None:
         default=20,
         help='print at most this many warnings (-1: all; a CUHK-SYSU '
         'conversion has many boxes extending past the image)')
-    args = parser.parse_args()
-    problems, warned = [], []
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    found = AnnotationReport([], [])
     for ann_file in args.ann_files:
-        violations, warnings = inspect_dataset(ann_file, args.img_dir)
-        problems += violations
-        warned += warnings
-    shown = warned if args.max_warnings < 0 else warned[:args.max_warnings]
-    for line in shown:
-        print(f'warning: {line}')
-    if len(shown) < len(warned):
-        print(f'... {len(warned) - len(shown)} more warning(s) not shown '
-              '(--max-warnings -1 shows all)')
-    for line in problems:
-        print(line)
-    print(f'{len(problems)} violation(s), {len(warned)} warning(s) in '
-          f'{len(args.ann_files)} file(s)')
-    sys.exit(1 if problems else 0)
+        report = validate_annotations(ann_file, args.img_dir)
+        found.violations.extend(report.violations)
+        found.warnings.extend(report.warnings)
+    print(format_report(found, len(args.ann_files), args.max_warnings))
+    sys.exit(1 if found.violations else 0)
 
 
 if __name__ == '__main__':

@@ -56,7 +56,11 @@ test_dataloader = val_dataloader
 # ann_file it falls back to the dataset's metainfo['ann_file']. Its kwargs are
 # documented there, e.g. gallery_sizes (the settings to report, all of the
 # protocol's by default); the headline mAP/top-k use gallery size 100, the
-# common CUHK-SYSU setting, when it is among them.
+# common CUHK-SYSU setting, when it is among them. cbgm_k1/cbgm_k2 are SeqNet's
+# CBGM settings for CUHK-SYSU (used when cbgm=True).
 val_evaluator = dict(
-    type='PersonSearchMetric', ann_file=data_root + 'mmps/test.json')
+    type='PersonSearchMetric',
+    ann_file=data_root + 'mmps/test.json',
+    cbgm_k1=10,
+    cbgm_k2=3)
 test_evaluator = val_evaluator

@@ -18,8 +18,8 @@ train_dataloader = dict(
             dict(
                 _base_.train_dataloader.dataset,
                 pipeline=[
-                    dict(transform, prob=flip_prob)
-                    if transform.type == 'RandomFlip' else transform
+                    dict(transform, prob=flip_prob) if transform.type ==
+                    'RandomFlip' else transform
                     for transform in _base_.train_dataloader.dataset.pipeline
                 ]) for flip_prob in (0.0, 1.0)
         ]))

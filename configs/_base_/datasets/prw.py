@@ -10,5 +10,6 @@ train_dataloader = dict(dataset=dict(data_root=data_root, data_prefix=image_fold
 val_dataloader = dict(dataset=dict(data_root=data_root, data_prefix=image_folder))
 test_dataloader = val_dataloader
 
-val_evaluator = dict(ann_file=data_root + 'mmps/test.json')
+# SeqNet's CBGM settings for PRW (used when cbgm=True)
+val_evaluator = dict(ann_file=data_root + 'mmps/test.json', cbgm_k1=30, cbgm_k2=4)
 test_evaluator = val_evaluator

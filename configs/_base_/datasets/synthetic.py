@@ -1,61 +1,42 @@
-# Synthetic person-search data (mmps schema), the demo and test default.
-# Generate it once (idempotent) with
+# Synthetic person-search data (mmps schema), the demo and test default:
+# the CUHK-SYSU pipelines and loaders at the images' own size (240x160,
+# w x h), in the main process. Generate the data once (idempotent) with
 #   python tools/dataset_converters/make_synthetic.py data/synthetic
 # or from Python: mmps.datasets.ensure_synthetic_dataset('data/synthetic').
-# Images are 240x160 (w x h); they are used at their own size.
-dataset_type = 'PersonSearchDataset'
+_base_ = './cuhk_sysu.py'
+
 data_root = 'data/synthetic/'
-backend_args = None
+image_folder = dict(img='images/')
+in_process = dict(num_workers=0, persistent_workers=False)
 
 train_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=backend_args),
-    dict(type='LoadPersonSearchAnnotations', with_bbox=True),
-    dict(type='Resize', scale=(240, 160), keep_ratio=True),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackPersonSearchInputs')
+    dict(step, scale=(240, 160)) if step.type == 'Resize' else step
+    for step in _base_.train_pipeline
 ]
-# Query boxes stay in the original image frame (see LoadPersonSearchAnnotations).
 test_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=backend_args),
-    dict(type='Resize', scale=(240, 160), keep_ratio=True),
-    dict(type='LoadPersonSearchAnnotations', with_bbox=True),
-    dict(type='PackPersonSearchInputs')
+    dict(step, scale=(240, 160)) if step.type == 'Resize' else step
+    for step in _base_.test_pipeline
 ]
 
 train_dataloader = dict(
-    batch_size=4,
-    num_workers=0,
-    persistent_workers=False,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    batch_sampler=dict(type='AspectRatioBatchSampler'),
+    **in_process,
     dataset=dict(
-        type=dataset_type,
         data_root=data_root,
         ann_file='annotations/train.json',
-        data_prefix=dict(img='images/'),
-        filter_cfg=dict(filter_empty_gt=True, min_size=32),
-        pipeline=train_pipeline,
-        backend_args=backend_args))
-# One pass over the test split feeds the gallery (detections) and the queries
-# (query_instances of the images that hold them) at once.
+        data_prefix=image_folder,
+        pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=1,
-    num_workers=0,
-    persistent_workers=False,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
+    **in_process,
     dataset=dict(
-        type=dataset_type,
         data_root=data_root,
         ann_file='annotations/test.json',
-        data_prefix=dict(img='images/'),
-        test_mode=True,
-        pipeline=test_pipeline,
-        backend_args=backend_args))
+        data_prefix=image_folder,
+        pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
-# PersonSearchMetric (mmps.evaluation) reads the protocol from the dataset;
-# its kwargs (e.g. gallery_size) are documented there.
+# PersonSearchMetric with its defaults (no CUHK-SYSU-specific settings)
 val_evaluator = dict(
-    type='PersonSearchMetric', ann_file=data_root + 'annotations/test.json')
+    _delete_=True,
+    type='PersonSearchMetric',
+    ann_file=data_root + 'annotations/test.json')
 test_evaluator = val_evaluator

@@ -1,36 +1,24 @@
-# Baseline of BUFF (Yang et al., "Bottom-Up Foreground-Aware Feature Fusion
-# for Person Search", ACM MM 2020, Sec. 4.1): ResNet-50 conv1..conv4 shared,
-# RPN on conv4, then separate heads on the conv4 RoI features: detection
-# (conv to 256x7x4, FC 256, classifier, regressor) and re-ID (conv5, GAP,
-# 2048-d L2-normalised embedding, OIM). Written as BUF reading conv4 only
-# (BUF_c4 of Table 4), so the BUF/FAM variants only change roi_head fields.
-# "Sec." / "Eq." refer to the BUFF paper; "OIM base" to oim_r50_c4.py of this
-# repository, used where the paper gives no value.
+# BUFF's baseline (Yang et al., ACM MM 2020, Sec. 4.1): ResNet-50
+# conv1..conv4 shared, RPN on conv4, separate detection and re-ID heads on
+# the conv4 RoI features; written as BUF over conv4 only (BUF_c4 of Table
+# 4), so the BUF/FAM variants change roi_head fields only. "Sec." refers
+# to the BUFF paper, "OIM base" to ./oim_r50_c4.py, which gives what the
+# paper leaves open; configs/buff/README.md maps the paper onto these
+# fields and lists the deviations.
 #
 # Backbone levels (ResNetWithStem outputs), indexed 0..3 in roi_head:
 #   0 conv1 (64 ch, stride 2), 1 conv2 (256, 4), 2 conv3 (512, 8),
 #   3 conv4 (1024, 16)
-# BN (Sec. 5.2): "It is noted that we follow the setting in OIM [34] that
-# fix the first 7x7 convolution layer and the batch normalization (BN)
-# layers as constant affine transformations, while keep the other BN layers
-# as normal." We read "the BN layers" as the BN of that 7x7 convolution:
-# conv1 and its BN are frozen (the BN a constant affine transformation),
-# and every other BN (backbone conv2..conv4, T2..T4, conv5) trains normally
-# (batch statistics, learnt affine).
-# The other reading, every pretrained BN frozen as in our OIM base
-# (oim_r50_c4.py), is discussed in configs/buff/README.md.
-# Everything the paper leaves open (input normalisation, IoU thresholds,
-# NMS, RPN sampling, test score threshold) is inherited from the OIM base.
 _base_ = './oim_r50_c4.py'
 
-norm_cfg = dict(type='BN', requires_grad=True)
+# BN (Sec. 5.2, README "BatchNorm"): the backbone keeps the OIM base's
+# setting, conv1 fixed and every BN a constant affine transformation; the
+# BNs of the re-ID stream (T2..T4, conv5) train normally.
+reid_norm_cfg = dict(type='BN', requires_grad=True)
 model = dict(
     backbone=dict(
         type='ResNetWithStem',  # ResNet that also returns conv1's output
-        out_indices=(0, 1, 2),  # conv2..conv4, after the stem (conv1)
-        frozen_stages=0,  # conv1 and its BN fixed (Sec. 5.2, see above)
-        norm_cfg=norm_cfg,
-        norm_eval=False),  # the other BNs train (Sec. 5.2, see above)
+        out_indices=(0, 1, 2)),  # conv2..conv4, after the stem (conv1)
     rpn_head=dict(
         type='SingleLevelRPNHead',
         in_index=3,  # RPN on conv4 (Sec. 4.1)
@@ -49,8 +37,7 @@ model = dict(
             target_means=[.0, .0, .0, .0],
             target_stds=[1.0, 1.0, 1.0, 1.0]),
         # softmax classifier (Sec. 4.1)
-        loss_cls=dict(
-            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0),
+        loss_cls=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0),
         loss_bbox=dict(type='L1Loss', loss_weight=1.0)),  # OIM base
     roi_head=dict(
         _delete_=True,
@@ -59,8 +46,7 @@ model = dict(
         bbox_roi_extractor=dict(
             type='SingleRoIExtractor',
             # RoI pooling to 14x7 (h x w, Sec. 4.1); RoIAlign as the OIM base
-            roi_layer=dict(
-                type='RoIAlign', output_size=(14, 7), sampling_ratio=0),
+            roi_layer=dict(type='RoIAlign', output_size=(14, 7), sampling_ratio=0),
             out_channels=1024,
             featmap_strides=[16]),
         bbox_head=dict(
@@ -78,8 +64,7 @@ model = dict(
                 target_means=[0., 0., 0., 0.],
                 target_stds=[0.1, 0.1, 0.2, 0.2]),  # OIM base
             reg_class_agnostic=False,
-            loss_cls=dict(
-                type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0),
+            loss_cls=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0),
             loss_bbox=dict(type='L1Loss', loss_weight=1.0)),  # OIM base
         # Re-ID RoI features: BUF over the levels of in_indices. Here conv4
         # only: F (14x7) straight to conv5, as the baseline (BUF_c4).
@@ -95,7 +80,7 @@ model = dict(
             transform_strides=(1, 2, 2),
             depth=50,
             roi_layer=dict(type='RoIAlign', sampling_ratio=0),
-            norm_cfg=norm_cfg,
+            norm_cfg=reid_norm_cfg,
             # T_l start from the ImageNet first blocks, not shared with the
             # detector (Sec. 5.2); the ImageNet weights of the OIM base
             init_cfg=dict(type='Pretrained', checkpoint=_base_.pretrained)),
@@ -106,7 +91,7 @@ model = dict(
             stride=2,
             dilation=1,
             style='pytorch',
-            norm_cfg=norm_cfg,
+            norm_cfg=reid_norm_cfg,
             norm_eval=False,
             init_cfg=dict(type='Pretrained', checkpoint=_base_.pretrained)),
         reid_head=dict(
@@ -125,5 +110,4 @@ model = dict(
     train_cfg=dict(
         rpn_proposal=dict(max_per_img=128),  # 128 after NMS (Sec. 4.1)
         rcnn=dict(sampler=dict(num=64))),  # 64 RoIs, half positive (Sec. 5.2)
-    test_cfg=dict(
-        rpn=dict(max_per_img=128)))  # 128 proposals after NMS (Sec. 4.1)
+    test_cfg=dict(rpn=dict(max_per_img=128)))  # 128 proposals after NMS (Sec. 4.1)

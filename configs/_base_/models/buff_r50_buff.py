@@ -13,7 +13,6 @@ model = dict(
             type='ForegroundSegHead',
             in_channels=512,  # conv3 (Sec. 4.2)
             featmap_stride=8,
-            loss_seg=dict(
-                type='CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0)),
+            loss_seg=dict(type='CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0)),
         seg_in_index=2,
         fam_in_indices=(0, 1, 2, 3)))

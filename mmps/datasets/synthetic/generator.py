@@ -20,8 +20,8 @@ from typing import Dict, List, Sequence, Tuple
 import cv2
 import numpy as np
 
-from .scene import (ScenePlan, camera_background, mask_to_polygons,
-                    plan_split, render_scene, sample_identity_appearances)
+from .scene import (ScenePlan, camera_background, mask_to_polygons, plan_split,
+                    render_scene, sample_identity_appearances)
 
 DEFAULT_SYNTHETIC_ROOT = 'data/synthetic'
 DEFAULT_SYNTHETIC_CFG = dict(
@@ -92,19 +92,10 @@ def build_synthetic_scenes(seed: int = 0,
         person_height=person_height)
     plans = plan_split('train', num_train_images, train_ids, **common)
     plans += plan_split(
-        'test',
-        num_test_images,
-        test_ids,
-        start_index=num_train_images,
-        **common)
-    backgrounds = [
-        camera_background(c, image_size, seed) for c in range(num_cameras)
-    ]
+        'test', num_test_images, test_ids, start_index=num_train_images, **common)
+    backgrounds = [camera_background(c, image_size, seed) for c in range(num_cameras)]
     if render:
-        images = [
-            render_scene(plan, backgrounds[plan.cam_id], rng)
-            for plan in plans
-        ]
+        images = [render_scene(plan, backgrounds[plan.cam_id], rng) for plan in plans]
     else:
         blank = np.zeros((*image_size, 3), np.uint8)
         images = [blank] * len(plans)
@@ -114,16 +105,15 @@ def build_synthetic_scenes(seed: int = 0,
     for i in test_plans.tolist():
         for j, person in enumerate(plans[i].persons):
             holders.setdefault(person.person_id, []).append((i, j))
-    queries = [
-        holders[pid][int(rng.integers(len(holders[pid])))] for pid in test_ids
-    ]
+    queries = [holders[pid][int(rng.integers(len(holders[pid])))] for pid in test_ids]
     galleries = {}
     for size in gallery_sizes:
         lists = []
         for (qi, qj) in queries:
             pid = plans[qi].persons[qj].person_id
             pos = np.asarray(
-                sorted({i for i, _ in holders[pid]} - {qi}), dtype=np.int64)
+                sorted({i
+                        for i, _ in holders[pid]} - {qi}), dtype=np.int64)
             neg = test_plans[~np.isin(test_plans, np.append(pos, qi))]
             rng.shuffle(pos)
             rng.shuffle(neg)
@@ -131,8 +121,8 @@ def build_synthetic_scenes(seed: int = 0,
             rng.shuffle(chosen)
             lists.append(chosen)
         galleries[int(size)] = lists
-    return SyntheticScenes(plans, images, train_ids, test_ids, queries,
-                           galleries, tuple(image_size))
+    return SyntheticScenes(plans, images, train_ids, test_ids, queries, galleries,
+                           tuple(image_size))
 
 
 def image_file_name(plan: ScenePlan) -> str:
@@ -140,7 +130,8 @@ def image_file_name(plan: ScenePlan) -> str:
     return f'{plan.split}/c{plan.cam_id + 1}_{plan.index:06d}.jpg'
 
 
-def scenes_to_schema(scenes: SyntheticScenes, split: str,
+def scenes_to_schema(scenes: SyntheticScenes,
+                     split: str,
                      with_masks: bool = True) -> dict:
     """The mmps-schema dict of one split; image ids are plan indices + 1.
 
@@ -174,8 +165,7 @@ def scenes_to_schema(scenes: SyntheticScenes, split: str,
                 polys = mask_to_polygons(person.mask)
                 if polys:
                     ann['segmentation'] = polys
-            ann['mask_source'] = ('annotated'
-                                  if 'segmentation' in ann else 'box')
+            ann['mask_source'] = ('annotated' if 'segmentation' in ann else 'box')
             annotations.append(ann)
     out = dict(
         info=dict(dataset='synthetic', split=split),
@@ -198,10 +188,7 @@ def scenes_protocol(scenes: SyntheticScenes) -> dict:
     for k, (qi, qj) in enumerate(scenes.queries):
         person = scenes.plans[qi].persons[qj]
         queries.append(
-            dict(
-                image_id=qi + 1,
-                bbox=list(person.bbox),
-                person_id=person.person_id))
+            dict(image_id=qi + 1, bbox=list(person.bbox), person_id=person.person_id))
         heights.append(person.bbox[3])
         if person.visible_fraction < 0.7:
             occluded.append(k)
@@ -278,10 +265,7 @@ def ensure_synthetic_dataset(root: str = DEFAULT_SYNTHETIC_ROOT,
     ``kwargs`` override ``DEFAULT_SYNTHETIC_CFG``. Returns the annotation
     paths like :func:`make_synthetic_dataset`.
     """
-    paths = {
-        s: osp.join(root, 'annotations', f'{s}.json')
-        for s in ('train', 'test')
-    }
+    paths = {s: osp.join(root, 'annotations', f'{s}.json') for s in ('train', 'test')}
     if all(osp.isfile(p) for p in paths.values()):
         return paths
     cfg = dict(DEFAULT_SYNTHETIC_CFG, **kwargs)

@@ -1,8 +1,8 @@
 """Write synthetic scenes as miniature CUHK-SYSU and PRW releases.
 
 The files, MATLAB keys, struct nesting and line endings follow the original
-releases, so the converters in ``tools/dataset_converters`` run on them
-unchanged. Each writer returns a manifest of what it put in (counts, ids,
+releases, so the converters of :mod:`mmps.datasets.converters` run on
+them unchanged. Each writer returns a manifest of what it put in (counts, ids,
 protocol lists by file name) for tests to compare against.
 """
 import os
@@ -23,7 +23,8 @@ def _split_counts(scenes: SyntheticScenes) -> dict:
     """``num_images`` and ``num_boxes`` per split, for a release manifest."""
     splits = ('train', 'test')
     return dict(
-        num_images={s: sum(p.split == s for p in scenes.plans) for s in splits},
+        num_images={s: sum(p.split == s for p in scenes.plans)
+                    for s in splits},
         num_boxes={
             s: sum(len(p.persons) for p in scenes.plans if p.split == s)
             for s in splits
@@ -96,8 +97,7 @@ def write_cuhk_sysu_release(scenes: SyntheticScenes,
         dict(Img=MatStruct(('imname', 'nAppear', 'box'), img_rows)))
     test_plans = [p for p in scenes.plans if p.split == 'test']
     write_mat(
-        osp.join(ann_dir, 'pool.mat'),
-        dict(pool=[names[p.index] for p in test_plans]))
+        osp.join(ann_dir, 'pool.mat'), dict(pool=[names[p.index] for p in test_plans]))
     appearances: Dict[int, List[tuple]] = {}
     for p in scenes.plans:
         if p.split == 'train':
@@ -105,23 +105,23 @@ def write_cuhk_sysu_release(scenes: SyntheticScenes,
                 appearances.setdefault(q.person_id, []).append(
                     (names[p.index], _box(q.bbox), 0.0))
     train_cells = [
-        MatStruct(('idname', 'nAppear', 'scene'), [(
-            f'p{pid}', float(len(appearances[pid])),
-            MatStruct(SCENE_FIELDS, appearances[pid]))])
+        MatStruct(('idname', 'nAppear', 'scene'),
+                  [(f'p{pid}', float(len(
+                      appearances[pid])), MatStruct(SCENE_FIELDS, appearances[pid]))])
         for pid in scenes.train_ids
     ]
     write_mat(osp.join(tt_dir, 'Train.mat'), dict(Train=train_cells))
 
     queries = [
-        MatStruct(SCENE_FIELDS + ('idname', ), [
-            (names[qi], _box(scenes.plans[qi].persons[qj].bbox), 0.0,
-             f'p{scenes.plans[qi].persons[qj].person_id}')
-        ]) for qi, qj in scenes.queries
+        MatStruct(SCENE_FIELDS + ('idname', ),
+                  [(names[qi], _box(scenes.plans[qi].persons[qj].bbox), 0.0,
+                    f'p{scenes.plans[qi].persons[qj].person_id}')])
+        for qi, qj in scenes.queries
     ]
     absent = {i: (names[i], np.zeros((0, 0)), 0.0) for i in names}
     boxes_of = {(i, p.person_id): _box(p.bbox)
-                for i, plan in enumerate(scenes.plans)
-                for p in plan.persons if p.person_id >= 0}
+                for i, plan in enumerate(scenes.plans) for p in plan.persons
+                if p.person_id >= 0}
 
     def gallery_struct(k: int, gallery: np.ndarray) -> MatStruct:
         qi, qj = scenes.queries[k]
@@ -135,33 +135,31 @@ def write_cuhk_sysu_release(scenes: SyntheticScenes,
     manifest_galleries = {}
     for size, lists in scenes.galleries.items():
         key = f'TestG{size}'
-        rows = [(queries[k], gallery_struct(k, g))
-                for k, g in enumerate(lists)]
+        rows = [(queries[k], gallery_struct(k, g)) for k, g in enumerate(lists)]
         write_mat(
             osp.join(tt_dir, f'{key}.mat'),
             {key: MatStruct(('Query', 'Gallery'), rows)})
         del rows
-        manifest_galleries[size] = [[names[i] for i in g.tolist()]
-                                    for g in lists]
+        manifest_galleries[size] = [[names[i] for i in g.tolist()] for g in lists]
     persons = [scenes.plans[qi].persons[qj] for qi, qj in scenes.queries]
     occluded = [k for k, p in enumerate(persons) if p.visible_fraction < 0.7]
     tallest = max(p.bbox[3] for p in persons)
     low_res = [k for k, p in enumerate(persons) if p.bbox[3] < 0.6 * tallest]
     sizes = sorted(scenes.galleries)
-    sub_size = subset_gallery_size if subset_gallery_size in sizes else (
-        sizes[-1])
+    sub_size = subset_gallery_size if subset_gallery_size in sizes else (sizes[-1])
     sub_lists = scenes.galleries[sub_size]
     write_mat(
         osp.join(sub_dir, 'Occlusion.mat'),
-        dict(Occlusion1=MatStruct(('Query', 'Gallery', 'occlusion'), [
-            (queries[k], gallery_struct(k, sub_lists[k]),
-             round(1.0 - persons[k].visible_fraction, 3)) for k in occluded
-        ])))
+        dict(
+            Occlusion1=MatStruct(('Query', 'Gallery', 'occlusion'), [(
+                queries[k], gallery_struct(k, sub_lists[k]),
+                round(1.0 - persons[k].visible_fraction, 3)) for k in occluded])))
     write_mat(
         osp.join(sub_dir, 'Resolution.mat'),
-        dict(Test_Size=MatStruct(('Query', 'Gallery'), [
-            (queries[k], gallery_struct(k, sub_lists[k])) for k in low_res
-        ])))
+        dict(
+            Test_Size=MatStruct(('Query', 'Gallery'), [(queries[k],
+                                                        gallery_struct(k, sub_lists[k]))
+                                                       for k in low_res])))
     return dict(
         **_split_counts(scenes),
         num_degenerate=degenerate,
@@ -204,8 +202,7 @@ def write_prw_release(scenes: SyntheticScenes,
     for split in ('train', 'test'):
         frames = [names[p.index] for p in scenes.plans if p.split == split]
         savemat(
-            osp.join(root, f'frame_{split}.mat'),
-            {f'img_index_{split}': _cell(frames)})
+            osp.join(root, f'frame_{split}.mat'), {f'img_index_{split}': _cell(frames)})
     lines = []
     for qi, qj in scenes.queries:
         p = scenes.plans[qi].persons[qj]
@@ -218,8 +215,7 @@ def write_prw_release(scenes: SyntheticScenes,
         num_degenerate=degenerate,
         train_ids=list(scenes.train_ids),
         queries=[(names[qi] + '.jpg', list(scenes.plans[qi].persons[qj].bbox),
-                  scenes.plans[qi].persons[qj].person_id)
-                 for qi, qj in scenes.queries],
+                  scenes.plans[qi].persons[qj].person_id) for qi, qj in scenes.queries],
         cams={names[p.index] + '.jpg': p.cam_id + 1
               for p in scenes.plans},
         names=names)

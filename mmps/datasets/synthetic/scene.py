@@ -12,14 +12,12 @@ from typing import Dict, List, Optional, Tuple
 import cv2
 import numpy as np
 
-PALETTE = np.array(
-    [[220, 40, 40], [40, 170, 40], [40, 70, 220], [230, 210, 40],
-     [200, 60, 200], [40, 200, 210], [245, 140, 30], [250, 250, 250],
-     [30, 30, 30], [130, 80, 40], [150, 150, 150], [120, 200, 120]],
-    dtype=np.uint8)  # RGB
+PALETTE = np.array([[220, 40, 40], [40, 170, 40], [40, 70, 220], [230, 210, 40],
+                    [200, 60, 200], [40, 200, 210], [245, 140, 30], [250, 250, 250],
+                    [30, 30, 30], [130, 80, 40], [150, 150, 150], [120, 200, 120]],
+                   dtype=np.uint8)  # RGB
 PATTERNS = ('solid', 'hstripes', 'vstripes', 'checker')
-SKIN_TONES = np.array([[240, 200, 170], [200, 150, 110], [140, 95, 60]],
-                      dtype=np.uint8)
+SKIN_TONES = np.array([[240, 200, 170], [200, 150, 110], [140, 95, 60]], dtype=np.uint8)
 
 
 @dataclass(frozen=True)
@@ -112,33 +110,33 @@ def camera_background(cam_id: int, image_size: Tuple[int, int],
     horizon = int(h * rng.uniform(0.35, 0.6))
     img = np.empty((h, w, 3), np.uint8)
     ramp = np.linspace(0, 1, horizon)[:, None]
-    img[:horizon] = (top * (1 - ramp) + top * 0.7 * ramp).astype(
-        np.uint8)[:, None, :]
+    img[:horizon] = (top * (1 - ramp) + top * 0.7 * ramp).astype(np.uint8)[:, None, :]
     img[horizon:] = bottom.astype(np.uint8)
     for _ in range(int(rng.integers(2, 5))):  # buildings / furniture
-        bw, bh = int(rng.integers(w // 8, w // 3)), int(rng.integers(
-            h // 6, horizon + 1))
+        bw, bh = int(rng.integers(w // 8,
+                                  w // 3)), int(rng.integers(h // 6, horizon + 1))
         bx = int(rng.integers(0, w - bw))
         colour = rng.integers(30, 120, size=3).astype(np.uint8)
         img[max(0, horizon - bh):horizon, bx:bx + bw] = colour
     return img
 
 
-def plan_split(split: str,
-               num_images: int,
-               person_ids: List[int],
-               appearances: Dict[int, Appearance],
-               image_size: Tuple[int, int],
-               num_cameras: int,
-               rng: np.random.Generator,
-               start_index: int = 0,
-               min_appearances: int = 2,
-               max_labelled: int = 3,
-               max_unlabelled: int = 2,
-               empty_ratio: float = 0.03,
-               occluder_ratio: float = 0.25,
-               person_height: Tuple[float, float] = (0.4, 0.8)
-               ) -> List[ScenePlan]:
+def plan_split(
+    split: str,
+    num_images: int,
+    person_ids: List[int],
+    appearances: Dict[int, Appearance],
+    image_size: Tuple[int, int],
+    num_cameras: int,
+    rng: np.random.Generator,
+    start_index: int = 0,
+    min_appearances: int = 2,
+    max_labelled: int = 3,
+    max_unlabelled: int = 2,
+    empty_ratio: float = 0.03,
+    occluder_ratio: float = 0.25,
+    person_height: Tuple[float, float] = (0.4, 0.8)
+) -> List[ScenePlan]:
     """Lay out persons for ``num_images`` images of one split.
 
     Every id in ``person_ids`` appears in at least ``min_appearances`` images
@@ -190,8 +188,7 @@ def plan_split(split: str,
             tx, ty, tw, th = (int(v) for v in target.bbox)
             ow = max(4, int(tw * rng.uniform(0.3, 0.6)))
             oh = max(4, int(th * rng.uniform(0.3, 0.5)))
-            ox = int(np.clip(tx + rng.integers(-ow // 2, tw - ow // 2 + 1), 0,
-                             w - ow))
+            ox = int(np.clip(tx + rng.integers(-ow // 2, tw - ow // 2 + 1), 0, w - ow))
             plan.occluder = (ox, ty + th - oh, ow, oh)
         plans.append(plan)
     return plans

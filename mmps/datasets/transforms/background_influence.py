@@ -12,7 +12,8 @@ of the image is background:
 
 The CUHK-SYSU style RB (the query box pasted into another scene, galleries
 unchanged) needs new images and protocol changes, so it exists only as a
-written dataset: ``tools/misc/make_background_variant.py``.
+written dataset: :mod:`mmps.datasets.background_variants` (command line
+``tools/misc/make_background_variant.py``).
 
 The transforms work in the *original* image frame: put them right after
 ``LoadImageFromFile`` and before ``Resize``. The boxes are read from the data
@@ -70,8 +71,7 @@ def mean_pixel(channel_order: str, dtype: np.dtype) -> np.ndarray:
         np.ndarray: (3,) pixel.
     """
     if channel_order not in ('bgr', 'rgb'):
-        raise ValueError(
-            f"channel_order must be 'bgr' or 'rgb', got {channel_order!r}")
+        raise ValueError(f"channel_order must be 'bgr' or 'rgb', got {channel_order!r}")
     mean = np.asarray(IMAGENET_MEAN_RGB, np.float64)
     if channel_order == 'bgr':
         mean = mean[::-1]
@@ -136,9 +136,8 @@ class BaseBackgroundInfluence(BaseTransform):
                 f'{name}: the image is {img.shape[:2]} but ori_shape is '
                 f'{ori_shape}; the boxes are in the original frame, so put '
                 f'{name} before Resize (right after LoadImageFromFile)')
-        boxes = np.asarray(
-            [inst['bbox'] for inst in results.get('instances', [])],
-            np.float64).reshape(-1, 4)
+        boxes = np.asarray([inst['bbox'] for inst in results.get('instances', [])],
+                           np.float64).reshape(-1, 4)
         return img, boxes_to_mask(boxes, *img.shape[:2])
 
 
@@ -206,16 +205,17 @@ class RandomForeground(BaseBackgroundInfluence):
     Modified keys: ``img``.
 
     Args:
-        source (str): ``'background'`` (default: pixels outside every box,
-            so no person pixel survives) or ``'image'`` (any pixel).
+        source (str): ``'image'`` (any pixel of the image, as BUFF Sec.
+            3.1 says: "from the original image") or ``'background'``
+            (pixels outside every box, so no person pixel survives).
+            Defaults to ``'image'``.
         seed (int): Seed; the generator of an image is seeded with
             ``(seed, img_id)``.
     """
 
-    def __init__(self, source: str = 'background', seed: int = 0) -> None:
+    def __init__(self, source: str = 'image', seed: int = 0) -> None:
         if source not in ('background', 'image'):
-            raise ValueError(
-                f"source must be 'background' or 'image', got {source!r}")
+            raise ValueError(f"source must be 'background' or 'image', got {source!r}")
         self.source = source
         self.seed = seed
 
@@ -228,8 +228,7 @@ class RandomForeground(BaseBackgroundInfluence):
                 f'RandomForeground: the boxes of image {results["img_id"]} '
                 'cover it entirely, no background pixel to sample')
         out = img.copy()
-        draw = image_rng(self.seed, results).integers(len(pool),
-                                                     size=int(mask.sum()))
+        draw = image_rng(self.seed, results).integers(len(pool), size=int(mask.sum()))
         out[mask] = pool[draw]
         results['img'] = out
         return results
@@ -255,7 +254,8 @@ class RandomBackground(BaseBackgroundInfluence):
     Args:
         backgrounds (str | dict[int, str]): A folder of pure-background
             images named by camera id (see :func:`find_backgrounds`), or a
-            camera id -> path mapping. ``make_background_variant.py``
+            camera id -> path mapping.
+            :func:`mmps.datasets.background_variants.camera_backgrounds`
             estimates them (per-camera median with the boxes left out) and
             saves them under ``OUT_DIR/backgrounds``.
         seed (int): Seed; the generator of an image is seeded with
@@ -271,18 +271,17 @@ class RandomBackground(BaseBackgroundInfluence):
         self.backgrounds = backgrounds
         self.seed = seed
         self.channel_order = channel_order
-        self.paths = (find_backgrounds(backgrounds) if isinstance(
-            backgrounds, str) else {int(c): p
-                                    for c, p in backgrounds.items()})
+        self.paths = (
+            find_backgrounds(backgrounds) if isinstance(backgrounds, str) else
+            {int(c): p
+             for c, p in backgrounds.items()})
         for cam, path in self.paths.items():
             if not osp.isfile(path):
-                raise FileNotFoundError(
-                    f'background of camera {cam} not found: {path}')
+                raise FileNotFoundError(f'background of camera {cam} not found: {path}')
         if len(self.paths) < 2:
-            raise ValueError(
-                'RandomBackground needs pure backgrounds of at least two '
-                f'cameras (got cameras {sorted(self.paths)}): with one '
-                'camera there is no other camera to draw from')
+            raise ValueError('RandomBackground needs pure backgrounds of at least two '
+                             f'cameras (got cameras {sorted(self.paths)}): with one '
+                             'camera there is no other camera to draw from')
         self._cache: Dict[int, np.ndarray] = {}
 
     def background(self, cam: int) -> np.ndarray:
@@ -301,10 +300,9 @@ class RandomBackground(BaseBackgroundInfluence):
         """
         own = results.get('cam_id')
         if own is None:
-            raise KeyError(
-                f'RandomBackground: image {results.get("img_id")} has no '
-                "'cam_id' in its data info; the PRW-style RB needs the "
-                'camera of every image to draw another camera')
+            raise KeyError(f'RandomBackground: image {results.get("img_id")} has no '
+                           "'cam_id' in its data info; the PRW-style RB needs the "
+                           'camera of every image to draw another camera')
         # __init__ ensures two cameras or more, so ``others`` is never empty
         others = sorted(c for c in self.paths if c != own)
         return others[int(image_rng(self.seed, results).integers(len(others)))]

@@ -46,8 +46,7 @@ class BoxesToForegroundMasks(BaseTransform):
 
     def __init__(self, mode: str = 'semantic') -> None:
         if mode not in ('semantic', 'instance'):
-            raise ValueError(
-                f"mode must be 'semantic' or 'instance', got {mode!r}")
+            raise ValueError(f"mode must be 'semantic' or 'instance', got {mode!r}")
         self.mode = mode
 
     def transform(self, results: dict) -> dict:

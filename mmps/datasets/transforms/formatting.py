@@ -5,7 +5,6 @@ from mmdet.datasets.transforms import PackDetInputs
 from mmdet.registry import TRANSFORMS
 from mmengine.structures import InstanceData
 
-
 INSTANCE_KEYS = ('gt_instances_ids', 'gt_masks_valid')
 
 
@@ -28,8 +27,7 @@ class PackPersonSearchInputs(PackDetInputs):
 
     def __init__(self,
                  meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
-                            'scale_factor', 'flip', 'flip_direction',
-                            'cam_id'),
+                            'scale_factor', 'flip', 'flip_direction', 'cam_id'),
                  **kwargs) -> None:
         super().__init__(meta_keys=meta_keys, **kwargs)
 
@@ -43,8 +41,7 @@ class PackPersonSearchInputs(PackDetInputs):
         """
         num = len(results['gt_bboxes']) if 'gt_bboxes' in results else None
         for key in INSTANCE_KEYS:
-            if num is not None and key in results and len(
-                    results[key]) != num:
+            if num is not None and key in results and len(results[key]) != num:
                 raise ValueError(
                     f'{key} has {len(results[key])} entries for {num} boxes: '
                     'wrap transforms that drop instances in '

@@ -34,12 +34,9 @@ class KeepInstancesAligned(BaseTransform):
             to ``('gt_instances_ids', 'gt_masks_valid')``.
     """
 
-    def __init__(self,
-                 transforms: List,
-                 keys: Sequence[str] = INSTANCE_KEYS) -> None:
+    def __init__(self, transforms: List, keys: Sequence[str] = INSTANCE_KEYS) -> None:
         self.transforms = [
-            TRANSFORMS.build(t) if isinstance(t, dict) else t
-            for t in transforms
+            TRANSFORMS.build(t) if isinstance(t, dict) else t for t in transforms
         ]
         self.keys = tuple(keys)
 

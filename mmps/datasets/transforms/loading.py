@@ -55,10 +55,10 @@ class LoadPersonSearchAnnotations(LoadAnnotations):
 
     def _load_queries(self, results: dict) -> None:
         queries = results['queries']
-        results['query_bboxes'] = np.asarray(
-            [q['bbox'] for q in queries], dtype=np.float32).reshape(-1, 4)
-        results['query_indices'] = np.asarray(
-            [q['query_index'] for q in queries], dtype=np.int64)
+        results['query_bboxes'] = np.asarray([q['bbox'] for q in queries],
+                                             dtype=np.float32).reshape(-1, 4)
+        results['query_indices'] = np.asarray([q['query_index'] for q in queries],
+                                              dtype=np.int64)
 
     def _instance_polygons(self, inst: dict) -> Tuple[List[np.ndarray], bool]:
         """Valid polygons of one instance (or its box as a polygon) and
@@ -66,8 +66,8 @@ class LoadPersonSearchAnnotations(LoadAnnotations):
         seg = inst.get('mask')
         if isinstance(seg, dict):  # RLE -> outer contours
             binary = mask_utils.decode(
-                mask_utils.frPyObjects(seg, *seg['size'])
-                if isinstance(seg['counts'], list) else seg)
+                mask_utils.frPyObjects(seg, *seg['size']
+                                       ) if isinstance(seg['counts'], list) else seg)
             contours, _ = cv2.findContours(binary, cv2.RETR_EXTERNAL,
                                            cv2.CHAIN_APPROX_SIMPLE)
             seg = [c.reshape(-1).tolist() for c in contours]
@@ -84,14 +84,13 @@ class LoadPersonSearchAnnotations(LoadAnnotations):
     def _load_masks(self, results: dict) -> None:
         h, w = results['ori_shape']
         loaded = [
-            self._instance_polygons(inst)
-            for inst in results.get('instances', [])
+            self._instance_polygons(inst) for inst in results.get('instances', [])
         ]
         polys = [p for p, _ in loaded]
         results['gt_masks_valid'] = np.asarray([r for _, r in loaded], bool)
         if self.poly2mask:
-            results['gt_masks'] = BitmapMasks(
-                [self._poly2mask(p, h, w) for p in polys], h, w)
+            results['gt_masks'] = BitmapMasks([self._poly2mask(p, h, w) for p in polys],
+                                              h, w)
         else:
             results['gt_masks'] = PolygonMasks(polys, h, w)
 
@@ -105,6 +104,5 @@ class LoadPersonSearchAnnotations(LoadAnnotations):
         return results
 
     def __repr__(self) -> str:
-        return (super().__repr__()[:-1] +
-                f', with_person_id={self.with_person_id}, '
+        return (super().__repr__()[:-1] + f', with_person_id={self.with_person_id}, '
                 f'with_query={self.with_query})')

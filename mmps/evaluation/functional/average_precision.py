@@ -27,8 +27,7 @@ def average_precision(labels: np.ndarray, scores: np.ndarray) -> float:
     order = np.argsort(-scores, kind='stable')
     sorted_scores = scores[order]
     true_pos = np.cumsum(labels[order])
-    last_of_tie = np.r_[np.flatnonzero(np.diff(sorted_scores)),
-                        sorted_scores.size - 1]
+    last_of_tie = np.r_[np.flatnonzero(np.diff(sorted_scores)), sorted_scores.size - 1]
     tp_at = true_pos[last_of_tie]
     precision = tp_at / (last_of_tie + 1)
     recall = tp_at / tp_at[-1]

@@ -3,8 +3,9 @@ from typing import Tuple
 
 import numpy as np
 
+from mmps.structures import paired_iou
 from .average_precision import average_precision
-from .box_ops import expand_image_pairs, paired_iou
+from .image_pairs import expand_image_pairs
 
 
 def _first_per_group(group: np.ndarray, iou: np.ndarray,
@@ -25,9 +26,9 @@ def eval_detection(gt_boxes: np.ndarray,
                    det_scores: np.ndarray,
                    det_imgs: np.ndarray,
                    num_images: int,
-                   det_thresh: float = 0.5,
+                   score_thr: float = 0.01,
                    iou_thresh: float = 0.5) -> Tuple[float, float]:
-    """Detection recall and AP of the kept detections.
+    """Detection recall and AP of the detections scoring >= ``score_thr``.
 
     Per image, a (ground truth, detection) pair matches when its IoU is
     >= ``iou_thresh`` and is the highest both among the detection's ground
@@ -42,7 +43,8 @@ def eval_detection(gt_boxes: np.ndarray,
         det_scores (np.ndarray): (N,) scores.
         det_imgs (np.ndarray): (N,) image index of each detection.
         num_images (int): number of images I.
-        det_thresh (float): minimum score kept. Defaults to 0.5.
+        score_thr (float): minimum score kept. Defaults to 0.01, the
+            threshold of SeqNet's detection figures (its search uses 0.5).
         iou_thresh (float): match IoU. Defaults to 0.5.
 
     Returns:
@@ -51,7 +53,7 @@ def eval_detection(gt_boxes: np.ndarray,
     gt_boxes = np.asarray(gt_boxes, dtype=np.float64).reshape(-1, 4)
     gt_imgs = np.asarray(gt_imgs, dtype=np.int64).ravel()
     det_scores = np.asarray(det_scores, dtype=np.float64).ravel()
-    keep = det_scores >= det_thresh
+    keep = det_scores >= score_thr
     det_imgs = np.asarray(det_imgs, dtype=np.int64).ravel()[keep]
     order = np.argsort(det_imgs, kind='stable')
     det_imgs = det_imgs[order]
@@ -60,8 +62,7 @@ def eval_detection(gt_boxes: np.ndarray,
     if len(gt_imgs) == 0:
         return 0.0, 0.0
     count = np.bincount(det_imgs, minlength=num_images)
-    pair_g, pair_d = expand_image_pairs(gt_imgs, np.cumsum(count) - count,
-                                        count)
+    pair_g, pair_d = expand_image_pairs(gt_imgs, np.cumsum(count) - count, count)
     iou = paired_iou(gt_boxes[pair_g], det_boxes[pair_d])
     match = ((iou >= iou_thresh) & _first_per_group(pair_d, iou, pair_g)
              & _first_per_group(pair_g, iou, pair_d))

@@ -5,7 +5,7 @@ from typing import Dict, List, Sequence, Union
 
 import numpy as np
 
-from .box_ops import xywh_to_xyxy
+from mmps.structures import xywh_to_xyxy
 
 
 @dataclass
@@ -85,13 +85,11 @@ class SearchProtocol:
         queries = np.asarray(queries, dtype=np.int64).ravel()
         bad = queries[(queries < 0) | (queries >= self.num_queries)]
         if bad.size:
-            valid = (f'0 to {self.num_queries - 1}'
-                     if self.num_queries else 'none')
+            valid = (f'0 to {self.num_queries - 1}' if self.num_queries else 'none')
             what = 'index' if bad.size == 1 else 'indices'
-            raise ValueError(
-                f'query {what} {", ".join(map(str, bad.tolist()))} out of '
-                f'range: the {self.dataset!r} protocol has '
-                f'{self.num_queries} queries (valid indices: {valid})')
+            raise ValueError(f'query {what} {", ".join(map(str, bad.tolist()))} out of '
+                             f'range: the {self.dataset!r} protocol has '
+                             f'{self.num_queries} queries (valid indices: {valid})')
 
     def image_index(self, img_ids: Sequence[int], what: str) -> np.ndarray:
         """Map image ids to indices.
@@ -171,8 +169,7 @@ def load_protocol(ann: Union[str, dict]) -> SearchProtocol:
                          'split?)')
     images = ann['images']
     img_ids = np.array([img['id'] for img in images], dtype=np.int64)
-    img_cams = np.array([img.get('cam_id', 0) for img in images],
-                        dtype=np.int64)
+    img_cams = np.array([img.get('cam_id', 0) for img in images], dtype=np.int64)
     proto = SearchProtocol(
         dataset=str(ann.get('info', {}).get('dataset', 'unknown')),
         img_ids=img_ids,
@@ -184,31 +181,23 @@ def load_protocol(ann: Union[str, dict]) -> SearchProtocol:
         query_boxes=np.zeros((0, 4)),
         query_pids=np.zeros(0, np.int64))
     anns = ann.get('annotations', [])
-    gt_xywh = np.array([a['bbox'] for a in anns],
-                       dtype=np.float64).reshape(-1, 4)
-    proto.gt_imgs = proto.image_index([a['image_id'] for a in anns],
-                                      'the annotations')
-    proto.gt_pids = np.array([a.get('person_id', -1) for a in anns],
-                             dtype=np.int64)
-    _check_box_sizes(gt_xywh, 'annotation', img_ids[proto.gt_imgs],
-                     proto.gt_pids)
+    gt_xywh = np.array([a['bbox'] for a in anns], dtype=np.float64).reshape(-1, 4)
+    proto.gt_imgs = proto.image_index([a['image_id'] for a in anns], 'the annotations')
+    proto.gt_pids = np.array([a.get('person_id', -1) for a in anns], dtype=np.int64)
+    _check_box_sizes(gt_xywh, 'annotation', img_ids[proto.gt_imgs], proto.gt_pids)
     proto.gt_boxes = xywh_to_xyxy(gt_xywh)
     queries = ann['protocol']['queries']
-    query_xywh = np.array([q['bbox'] for q in queries],
-                          dtype=np.float64).reshape(-1, 4)
+    query_xywh = np.array([q['bbox'] for q in queries], dtype=np.float64).reshape(-1, 4)
     proto.query_imgs = proto.image_index([q['image_id'] for q in queries],
                                          'the queries')
-    proto.query_pids = np.array([q['person_id'] for q in queries],
-                                dtype=np.int64)
-    _check_box_sizes(query_xywh, 'query', img_ids[proto.query_imgs],
-                     proto.query_pids)
+    proto.query_pids = np.array([q['person_id'] for q in queries], dtype=np.int64)
+    _check_box_sizes(query_xywh, 'query', img_ids[proto.query_imgs], proto.query_pids)
     proto.query_boxes = xywh_to_xyxy(query_xywh)
     for size, lists in (ann['protocol'].get('galleries') or {}).items():
         if len(lists) != len(queries):
             raise ValueError(f'gallery {size} has {len(lists)} lists for '
                              f'{len(queries)} queries')
-        flat = proto.image_index(
-            [i for g in lists for i in g], f'gallery {size}')
+        flat = proto.image_index([i for g in lists for i in g], f'gallery {size}')
         splits = np.cumsum([len(g) for g in lists])[:-1]
         proto.galleries[str(size)] = np.split(flat, splits)
     for name, idx in (ann['protocol'].get('subsets') or {}).items():

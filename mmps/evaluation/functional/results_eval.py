@@ -16,7 +16,8 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
-from .box_ops import paired_iou
+from mmps.structures import paired_iou
+from .cbgm import SEQNET_CBGM_K
 from .det_eval import eval_detection
 from .protocol import SearchProtocol
 from .search_eval import SearchResult, eval_search
@@ -67,15 +68,14 @@ def to_record(sample) -> dict:
         if value is None:
             raise ValueError(f'image {img_id}: pred_instances has no {key}')
         record[key] = _numpy(value)
-    for key, name in (('bboxes', 'query_bboxes'),
-                      ('embeddings', 'query_embeddings'),
+    for key, name in (('bboxes', 'query_bboxes'), ('embeddings', 'query_embeddings'),
                       ('query_indices', 'query_indices')):
         value = None if query is None else _field(query, key)
         if value is None and query is not None:
-            raise ValueError(
-                f'image {img_id}: pred_query_instances has no {key}')
-        record[name] = (np.zeros((0, 4) if key == 'bboxes' else 0)
-                        if value is None else _numpy(value))
+            raise ValueError(f'image {img_id}: pred_query_instances has no {key}')
+        record[name] = (
+            np.zeros((0,
+                      4) if key == 'bboxes' else 0) if value is None else _numpy(value))
     return record
 
 
@@ -87,8 +87,7 @@ def load_results(path: str) -> List[dict]:
     """
     with open(path, 'rb') as f:
         items = pickle.load(f)
-    return [item if 'embeddings' in item else to_record(item)
-            for item in items]
+    return [item if 'embeddings' in item else to_record(item) for item in items]
 
 
 def check_record(record: dict, normalize: bool = False) -> dict:
@@ -114,17 +113,14 @@ def check_record(record: dict, normalize: bool = False) -> dict:
             bboxes=np.asarray(record['bboxes'], np.float64).reshape(-1, 4),
             scores=np.asarray(record['scores'], np.float64).ravel(),
             embeddings=np.asarray(record['embeddings'], np.float64),
-            query_bboxes=np.asarray(record['query_bboxes'],
-                                    np.float64).reshape(-1, 4),
-            query_embeddings=np.asarray(record['query_embeddings'],
-                                        np.float64),
-            query_indices=np.asarray(record['query_indices'],
-                                     np.int64).ravel())
+            query_bboxes=np.asarray(record['query_bboxes'], np.float64).reshape(-1, 4),
+            query_embeddings=np.asarray(record['query_embeddings'], np.float64),
+            query_indices=np.asarray(record['query_indices'], np.int64).ravel())
     except (KeyError, TypeError, ValueError) as err:
         raise ValueError(f'image {img}: malformed result ({err})') from err
     unnormalized = False
-    for prefix, count in (('', len(out['bboxes'])),
-                          ('query_', len(out['query_bboxes']))):
+    for prefix, count in (('', len(out['bboxes'])), ('query_',
+                                                     len(out['query_bboxes']))):
         emb = out[f'{prefix}embeddings']
         if emb.size == 0 and count == 0:
             emb = emb.reshape(0, emb.shape[-1] if emb.ndim == 2 else 0)
@@ -151,9 +147,8 @@ def check_record(record: dict, normalize: bool = False) -> dict:
     if not np.isfinite(out['scores']).all():
         raise ValueError(f'image {img}: scores contain NaN or inf')
     if len(out['query_indices']) != len(out['query_bboxes']):
-        raise ValueError(
-            f'image {img}: {len(out["query_bboxes"])} query_bboxes but '
-            f'{len(out["query_indices"])} query_indices')
+        raise ValueError(f'image {img}: {len(out["query_bboxes"])} query_bboxes but '
+                         f'{len(out["query_indices"])} query_indices')
     out['unnormalized'] = unnormalized
     return out
 
@@ -162,37 +157,51 @@ def _stack(records: List[dict], img_index: np.ndarray, prefix: str):
     """Concatenate boxes (N, 4), embeddings (N, D), image indices (N,)."""
     boxes = [r[f'{prefix}bboxes'] for r in records]
     counts = [len(b) for b in boxes]
-    dims = {r[f'{prefix}embeddings'].shape[1] for r in records
-            if len(r[f'{prefix}bboxes'])}
+    dims = {
+        r[f'{prefix}embeddings'].shape[1]
+        for r in records if len(r[f'{prefix}bboxes'])
+    }
     dim = dims.pop() if len(dims) == 1 else None
     if dims:
         raise ValueError(f'{prefix}embeddings differ in dimension across '
                          'images')
-    feats = [r[f'{prefix}embeddings'].reshape(len(b), dim or 0)
-             for r, b in zip(records, boxes)]
-    return (np.concatenate(boxes) if boxes else np.zeros((0, 4)),
-            np.concatenate(feats) if feats else np.zeros((0, 0)),
-            np.repeat(img_index, counts))
+    feats = [
+        r[f'{prefix}embeddings'].reshape(len(b), dim or 0)
+        for r, b in zip(records, boxes)
+    ]
+    return (np.concatenate(boxes) if boxes else np.zeros(
+        (0, 4)), np.concatenate(feats) if feats else np.zeros(
+            (0, 0)), np.repeat(img_index, counts))
 
 
 def evaluate_results(results: Sequence[dict],
                      protocol: SearchProtocol,
-                     det_thresh: float = 0.5,
+                     search_score_thr: float = 0.5,
+                     det_score_thr: float = 0.01,
                      gallery_sizes: Optional[Sequence] = None,
                      cross_camera: bool = False,
                      labeled: bool = False,
                      normalize: bool = False,
                      topk: Sequence[int] = (1, 5, 10),
                      cbgm: bool = False,
-                     cbgm_k1: int = 10,
-                     cbgm_k2: int = 3) -> dict:
+                     cbgm_k1: Optional[int] = None,
+                     cbgm_k2: Optional[int] = None) -> dict:
     """Run the search and detection protocols on per-image records.
+
+    The two protocols keep detections at their own score thresholds, as
+    SeqNet does: the search ranks the gallery detections scoring >=
+    ``search_score_thr`` (0.5), while the detection recall and AP count
+    every detection scoring >= ``det_score_thr`` (0.01), the threshold of
+    published detection figures.
 
     Args:
         results (Sequence[dict]): per-image records, one per test image
             (duplicates, e.g. from distributed padding, keep the first).
         protocol (SearchProtocol): the test split's protocol.
-        det_thresh (float): detection score threshold. Defaults to 0.5.
+        search_score_thr (float): minimum score of the gallery detections
+            that are searched (and of the CBGM context). Defaults to 0.5.
+        det_score_thr (float): minimum score of the detections that the
+            detection recall and AP count. Defaults to 0.01.
         gallery_sizes (Sequence, optional): gallery settings to run, among
             the protocol's sizes and ``'full'`` (every other image). Default:
             all of them.
@@ -201,13 +210,18 @@ def evaluate_results(results: Sequence[dict],
             (score 1, query-mode embeddings) as the gallery.
         normalize (bool): L2-normalise embeddings instead of warning.
         topk (Sequence[int]): CMC ranks.
-        cbgm (bool): re-rank with context bipartite graph matching. The
-            context of a query is its image's ``cbgm_k2 - 1`` highest-scoring
-            kept detections not overlapping the query box (IoU < 0.5); in
-            labeled mode, its image's other ground-truth boxes.
-        cbgm_k1 (int): top gallery detections whose images are re-ranked.
-        cbgm_k2 (int): persons of the query image in the graph, the query
-            included.
+        cbgm (bool): re-rank with context bipartite graph matching
+            (:func:`cbgm_match`, SeqNet's rule). The context of a query is
+            its image's ``cbgm_k2 - 1`` highest-scoring detections with
+            score >= ``search_score_thr`` that do not overlap the query box
+            (IoU < 0.5); in labeled mode, its image's other ground-truth
+            boxes.
+        cbgm_k1 (int, optional): top gallery detections whose images are
+            re-ranked. Defaults to SeqNet's value for ``protocol.dataset``
+            (:data:`SEQNET_CBGM_K`: CUHK-SYSU 10, PRW 30; 10 otherwise).
+        cbgm_k2 (int, optional): persons of the query image in the graph,
+            the query included. Defaults to SeqNet's value for the dataset
+            (CUHK-SYSU 3, PRW 4; 3 otherwise).
 
     Returns:
         dict: ``search`` (setting -> :class:`SearchResult`), ``labeled``
@@ -219,20 +233,25 @@ def evaluate_results(results: Sequence[dict],
         headline setting: '100' when present, else 'full'), and
         ``settings``.
     """
+    default_k1, default_k2 = SEQNET_CBGM_K.get(protocol.dataset, (10, 3))
+    cbgm_k1 = default_k1 if cbgm_k1 is None else int(cbgm_k1)
+    cbgm_k2 = default_k2 if cbgm_k2 is None else int(cbgm_k2)
+    if cbgm and (cbgm_k1 < 1 or cbgm_k2 < 1):
+        raise ValueError('CBGM needs cbgm_k1 >= 1 and cbgm_k2 >= 1 (the '
+                         f'query counts in k2), got cbgm_k1={cbgm_k1}, '
+                         f'cbgm_k2={cbgm_k2}')
     records, seen = [], set()
     for raw in results:
         record = check_record(raw, normalize)
         if record['img_id'] not in seen:
             seen.add(record['img_id'])
             records.append(record)
-    img_index = protocol.image_index([r['img_id'] for r in records],
-                                     'the results')
+    img_index = protocol.image_index([r['img_id'] for r in records], 'the results')
     unnormalized = [r['img_id'] for r in records if r['unnormalized']]
     if unnormalized:
-        warnings.warn(
-            f'embeddings of {len(unnormalized)} images (e.g. image '
-            f'{unnormalized[0]}) are not L2-normalised; similarities are raw '
-            'dot products (pass normalize=True to normalise them)')
+        warnings.warn(f'embeddings of {len(unnormalized)} images (e.g. image '
+                      f'{unnormalized[0]}) are not L2-normalised; similarities are raw '
+                      'dot products (pass normalize=True to normalise them)')
     present = np.zeros(protocol.num_images, dtype=bool)
     present[img_index] = True
     missing_q = np.flatnonzero(~present[protocol.query_imgs])
@@ -258,11 +277,10 @@ def evaluate_results(results: Sequence[dict],
                                  ' does not belong to this image')
             box = record['query_bboxes'][row]
             if np.abs(box - protocol.query_boxes[q]).max() > 1.0:
-                raise ValueError(
-                    f'image {record["img_id"]}: query {q} has box '
-                    f'{box.tolist()} but the protocol says '
-                    f'{protocol.query_boxes[q].tolist()}: are the results '
-                    'from another annotation file?')
+                raise ValueError(f'image {record["img_id"]}: query {q} has box '
+                                 f'{box.tolist()} but the protocol says '
+                                 f'{protocol.query_boxes[q].tolist()}: are the results '
+                                 'from another annotation file?')
             emb = record['query_embeddings'][row]
             if query_feats is None:
                 query_feats = np.zeros((protocol.num_queries, emb.size))
@@ -277,31 +295,47 @@ def evaluate_results(results: Sequence[dict],
     if query_feats is None:
         query_feats = np.zeros((0, 0))
 
-    settings = dict(det_thresh=det_thresh, cross_camera=cross_camera,
-                    normalize=normalize, cbgm=cbgm, cbgm_k1=cbgm_k1,
-                    cbgm_k2=cbgm_k2)
+    settings = dict(
+        search_score_thr=search_score_thr,
+        det_score_thr=det_score_thr,
+        cross_camera=cross_camera,
+        normalize=normalize,
+        cbgm=cbgm,
+        cbgm_k1=cbgm_k1,
+        cbgm_k2=cbgm_k2)
     by_index = dict(zip(img_index.tolist(), records))
-    names = [protocol.check_gallery_size(s)
-             for s in (gallery_sizes or protocol.gallery_settings)]
+    names = [
+        protocol.check_gallery_size(s)
+        for s in (gallery_sizes or protocol.gallery_settings)
+    ]
     galleries = {n: protocol.galleries.get(n) for n in names}
-    common = dict(query_feats=query_feats, query_imgs=protocol.query_imgs,
-                  query_pids=protocol.query_pids, gt_boxes=protocol.gt_boxes,
-                  gt_imgs=protocol.gt_imgs, gt_pids=protocol.gt_pids,
-                  num_images=protocol.num_images, galleries=galleries,
-                  img_cams=protocol.img_cams, cross_camera=cross_camera,
-                  topk=topk)
+    common = dict(
+        query_feats=query_feats,
+        query_imgs=protocol.query_imgs,
+        query_pids=protocol.query_pids,
+        gt_boxes=protocol.gt_boxes,
+        gt_imgs=protocol.gt_imgs,
+        gt_pids=protocol.gt_pids,
+        num_images=protocol.num_images,
+        galleries=galleries,
+        img_cams=protocol.img_cams,
+        cross_camera=cross_camera,
+        topk=topk)
     boxes, feats, imgs = _stack(records, img_index, '')
     scores = np.concatenate([r['scores'] for r in records])
     _check_dims(query_feats, feats)
     report = dict(
         search=eval_search(
-            det_boxes=boxes, det_scores=scores, det_feats=feats,
-            det_imgs=imgs, det_thresh=det_thresh,
-            cbgm_context=_context(protocol, by_index, cbgm_k2, det_thresh,
-                                  False) if cbgm else None,
-            cbgm_k1=cbgm_k1, **common),
-        main='100' if '100' in names else ('full'
-                                           if 'full' in names else names[0]),
+            det_boxes=boxes,
+            det_scores=scores,
+            det_feats=feats,
+            det_imgs=imgs,
+            score_thr=search_score_thr,
+            cbgm_context=_context(protocol, by_index, cbgm_k2, search_score_thr, False)
+            if cbgm else None,
+            cbgm_k1=cbgm_k1,
+            **common),
+        main='100' if '100' in names else ('full' if 'full' in names else names[0]),
         settings=settings)
     labelled_gt = protocol.gt_pids >= 0
     # labelled boxes only, as SeqNet's eval_detection(labeled_only=True):
@@ -310,29 +344,38 @@ def evaluate_results(results: Sequence[dict],
     labelled_img[protocol.gt_imgs[labelled_gt]] = True
     on_labelled = labelled_img[imgs]
     report['detection'] = {
-        'all': eval_detection(protocol.gt_boxes, protocol.gt_imgs, boxes,
-                              scores, imgs, protocol.num_images, det_thresh),
-        'labeled': eval_detection(protocol.gt_boxes[labelled_gt],
-                                  protocol.gt_imgs[labelled_gt],
-                                  boxes[on_labelled], scores[on_labelled],
-                                  imgs[on_labelled], protocol.num_images,
-                                  det_thresh)
+        'all':
+        eval_detection(protocol.gt_boxes, protocol.gt_imgs, boxes, scores, imgs,
+                       protocol.num_images, det_score_thr),
+        'labeled':
+        eval_detection(protocol.gt_boxes[labelled_gt], protocol.gt_imgs[labelled_gt],
+                       boxes[on_labelled], scores[on_labelled], imgs[on_labelled],
+                       protocol.num_images, det_score_thr)
     }
     if labeled:
         gt_boxes, gt_feats, gt_imgs = _stack(records, img_index, 'query_')
         _check_dims(query_feats, gt_feats)
         report['labeled'] = eval_search(
-            det_boxes=gt_boxes, det_scores=np.ones(len(gt_imgs)),
-            det_feats=gt_feats, det_imgs=gt_imgs, det_thresh=0.0,
-            cbgm_context=_context(protocol, by_index, cbgm_k2, det_thresh,
-                                  True) if cbgm else None,
-            cbgm_k1=cbgm_k1, **common)
+            det_boxes=gt_boxes,
+            det_scores=np.ones(len(gt_imgs)),
+            det_feats=gt_feats,
+            det_imgs=gt_imgs,
+            score_thr=0.0,
+            cbgm_context=_context(protocol, by_index, cbgm_k2, search_score_thr, True)
+            if cbgm else None,
+            cbgm_k1=cbgm_k1,
+            **common)
     return report
 
 
 def _context(protocol: SearchProtocol, by_index: Dict[int, dict], k2: int,
-             det_thresh: float, labeled: bool) -> List[np.ndarray]:
-    """CBGM context per query: Q arrays (C_q, D), C_q <= k2 - 1."""
+             score_thr: float, labeled: bool) -> List[np.ndarray]:
+    """CBGM context per query: Q arrays (C_q, D), C_q <= k2 - 1.
+
+    The query image's detections scoring >= ``score_thr``, most confident
+    first, without those overlapping the query box (IoU >= 0.5: the query
+    person itself); in labeled mode its other ground-truth boxes.
+    """
     context = []
     for q, img in enumerate(protocol.query_imgs):
         record = by_index[int(img)]
@@ -341,11 +384,10 @@ def _context(protocol: SearchProtocol, by_index: Dict[int, dict], k2: int,
             feats = record['query_embeddings'][rows]
         else:
             order = np.argsort(-record['scores'], kind='stable')
-            order = order[record['scores'][order] >= det_thresh]
+            order = order[record['scores'][order] >= score_thr]
             boxes = record['bboxes'][order]
             overlap = paired_iou(
-                boxes, np.repeat(protocol.query_boxes[q:q + 1], len(order),
-                                 axis=0))
+                boxes, np.repeat(protocol.query_boxes[q:q + 1], len(order), axis=0))
             feats = record['embeddings'][order[overlap < 0.5]]
         context.append(feats[:max(k2 - 1, 0)])
     return context
@@ -365,13 +407,13 @@ def summarize(report: dict, protocol: SearchProtocol) -> Dict[str, float]:
     and ``top{k}_{setting}`` for every setting; ``{subset}_mAP`` /
     ``{subset}_top{k}`` for protocol query subsets; ``labeled_*`` likewise
     when run; ``det_recall``, ``det_ap``, ``det_recall_labeled``,
-    ``det_ap_labeled``, ``num_no_occurrence``, ``det_thresh``, and
-    ``cbgm`` (1.0) when CBGM re-ranking was on.
+    ``det_ap_labeled`` (detections scoring >= ``det_score_thr``),
+    ``num_no_occurrence``, ``search_score_thr``, ``det_score_thr``, and
+    ``cbgm`` (1.0), ``cbgm_k1``, ``cbgm_k2`` when CBGM re-ranking was on.
     """
     out: Dict[str, float] = {}
     for prefix in ('', 'labeled_'):
-        modes: Dict[str, SearchResult] = report.get(prefix.rstrip('_') or
-                                                    'search')
+        modes: Dict[str, SearchResult] = report.get(prefix.rstrip('_') or 'search')
         if modes is None:
             continue
         main = modes[report['main']].summary()
@@ -391,9 +433,13 @@ def summarize(report: dict, protocol: SearchProtocol) -> Dict[str, float]:
     out['det_recall_labeled'], out['det_ap_labeled'] = det['labeled']
     out['num_no_occurrence'] = float(
         report['search'][report['main']].summary()['num_no_occurrence'])
-    out['det_thresh'] = float(report['settings']['det_thresh'])
-    if report['settings'].get('cbgm'):
+    settings = report['settings']
+    out['search_score_thr'] = float(settings['search_score_thr'])
+    out['det_score_thr'] = float(settings['det_score_thr'])
+    if settings['cbgm']:
         out['cbgm'] = 1.0
+        out['cbgm_k1'] = float(settings['cbgm_k1'])
+        out['cbgm_k2'] = float(settings['cbgm_k2'])
     return out
 
 
@@ -402,9 +448,10 @@ def format_table(report: dict, protocol: SearchProtocol) -> str:
     settings = report['settings']
     lines = [
         f'person search on {protocol.dataset!r}: {protocol.num_queries} '
-        f'queries, {protocol.num_images} images, det_thresh='
-        f'{settings["det_thresh"]}, cross_camera={settings["cross_camera"]},'
-        ' queries embedded in query mode (ground-truth boxes)' +
+        f'queries, {protocol.num_images} images, gallery detections with '
+        f'score >= {settings["search_score_thr"]}, cross_camera='
+        f'{settings["cross_camera"]}, queries embedded in query mode '
+        '(ground-truth boxes)' +
         (f', CBGM re-ranking (k1={settings["cbgm_k1"]}, '
          f'k2={settings["cbgm_k2"]})' if settings.get('cbgm') else '')
     ]
@@ -414,8 +461,7 @@ def format_table(report: dict, protocol: SearchProtocol) -> str:
         if modes is None:
             continue
         rows = [(name, res.summary()) for name, res in modes.items()]
-        rows += [(f'{report["main"]}:{subset}',
-                  modes[report['main']].summary(idx))
+        rows += [(f'{report["main"]}:{subset}', modes[report['main']].summary(idx))
                  for subset, idx in protocol.subsets.items()]
         for name, summ in rows:
             if header is None:
@@ -424,12 +470,14 @@ def format_table(report: dict, protocol: SearchProtocol) -> str:
                     f'{k:>8}' for k in keys) + f'{"recall":>8}{"no-occ":>8}'
                 lines.append(header)
             label = name if kind == 'search' else f'labeled {name}'
-            lines.append(f'{label:<22}' + ''.join(
-                f'{100 * summ[k]:8.2f}' for k in keys) +
-                f'{100 * summ["recall"]:8.2f}'
-                f'{summ["num_no_occurrence"]:8d}')
+            lines.append(f'{label:<22}' + ''.join(f'{100 * summ[k]:8.2f}'
+                                                  for k in keys) +
+                         f'{100 * summ["recall"]:8.2f}'
+                         f'{summ["num_no_occurrence"]:8d}')
     det = report['detection']
-    lines.append(f'detection (IoU 0.5): recall {100 * det["all"][0]:.2f} '
+    lines.append(f'detection (IoU 0.5, score >= '
+                 f'{settings["det_score_thr"]}): recall '
+                 f'{100 * det["all"][0]:.2f} '
                  f'AP {100 * det["all"][1]:.2f}; labelled boxes only: '
                  f'recall {100 * det["labeled"][0]:.2f} '
                  f'AP {100 * det["labeled"][1]:.2f}')

@@ -4,9 +4,10 @@ from dataclasses import dataclass, field
 from typing import Dict, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
-from .box_ops import expand_image_pairs, paired_iou, search_iou_threshold
+from mmps.structures import paired_iou, search_iou_threshold
+from .cbgm import cbgm_match
+from .image_pairs import expand_image_pairs
 
 #: Bytes the (queries x detections) similarity block may take per chunk.
 _BLOCK_BYTES = 64 * 2**20
@@ -32,8 +33,7 @@ class SearchResult:
     num_tp: np.ndarray
     topk: Tuple[int, ...] = field(default=(1, 5, 10))
 
-    def summary(self, query_mask: Optional[np.ndarray] = None
-                ) -> Dict[str, float]:
+    def summary(self, query_mask: Optional[np.ndarray] = None) -> Dict[str, float]:
         """Means over all (or the masked) queries; none is ever skipped.
 
         Args:
@@ -65,8 +65,9 @@ def _gallery_csr(galleries: Sequence[np.ndarray], num_queries: int):
                          f'{num_queries} queries')
     lens = np.array([len(g) for g in galleries], dtype=np.int64)
     ptr = np.r_[0, np.cumsum(lens)]
-    idx = (np.concatenate([np.asarray(g, dtype=np.int64) for g in galleries])
-           if lens.sum() else np.zeros(0, dtype=np.int64))
+    idx = (
+        np.concatenate([np.asarray(g, dtype=np.int64) for g in galleries])
+        if lens.sum() else np.zeros(0, dtype=np.int64))
     return ptr, idx
 
 
@@ -99,15 +100,13 @@ def _occurrence_pairs(query_imgs: np.ndarray, query_pids: np.ndarray,
     hi = np.where(query_pids >= 0, hi, lo)
     counts = hi - lo
     pair_q = np.repeat(np.arange(len(query_pids)), counts)
-    offsets = np.arange(counts.sum()) - np.repeat(
-        np.cumsum(counts) - counts, counts)
+    offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
     pair_g = order[np.repeat(lo, counts) + offsets]
     keep = gt_imgs[pair_g] != query_imgs[pair_q]
     pair_q, pair_g = pair_q[keep], pair_g[keep]
     # pairs run by query, then by ground-truth index: the first pair of
     # each (query, image) key holds the image's first box of the person
-    _, first = np.unique(pair_q * num_images + gt_imgs[pair_g],
-                         return_index=True)
+    _, first = np.unique(pair_q * num_images + gt_imgs[pair_g], return_index=True)
     first.sort()
     return pair_q[first], pair_g[first]
 
@@ -126,7 +125,7 @@ def eval_search(query_feats: np.ndarray,
                 galleries: Mapping[str, Optional[Sequence[np.ndarray]]],
                 img_cams: Optional[np.ndarray] = None,
                 cross_camera: bool = False,
-                det_thresh: float = 0.5,
+                score_thr: float = 0.5,
                 topk: Sequence[int] = (1, 5, 10),
                 block_size: Optional[int] = None,
                 cbgm_context: Optional[Sequence[np.ndarray]] = None,
@@ -134,7 +133,7 @@ def eval_search(query_feats: np.ndarray,
     """Evaluate person search under one or more gallery settings.
 
     Images are indexed ``0 .. num_images - 1``. For each query, gallery
-    detections with score >= ``det_thresh`` are ranked by the dot product of
+    detections with score >= ``score_thr`` are ranked by the dot product of
     their embedding with the query's. Every gallery image that labels the
     query person is one occurrence; its first ground-truth box ``g`` (w x h)
     with the query's id (lowest index, even when more boxes carry the id, as
@@ -169,7 +168,8 @@ def eval_search(query_feats: np.ndarray,
         img_cams (np.ndarray, optional): (I,) camera id per image, needed by
             ``cross_camera``.
         cross_camera (bool): drop gallery images from the query's camera.
-        det_thresh (float): minimum detection score kept. Defaults to 0.5.
+        score_thr (float): minimum score of the gallery detections that
+            are searched. Defaults to 0.5.
         topk (Sequence[int]): CMC ranks. Defaults to (1, 5, 10).
         block_size (int, optional): queries per similarity block; by default
             chosen to keep a block near 64 MiB.
@@ -177,14 +177,33 @@ def eval_search(query_feats: np.ndarray,
             bipartite graph matching re-ranking (CBGM, SeqNet): Q arrays
             (C_q, D) of embeddings of other persons in each query image.
             Then, per setting, each gallery image holding one of the query's
-            ``cbgm_k1`` most similar detections is matched (maximum-weight
-            bipartite matching of dot products) between [query, context]
-            and its detections; the detection matched to the query gets
-            the matching's total weight as its similarity.
+            ``cbgm_k1`` most similar detections is matched by
+            :func:`cbgm_match` between [query, context] and its
+            detections; the detection matched to the query gets the
+            largest single weight among the matched pairs as its
+            similarity (SeqNet's rule).
         cbgm_k1 (int): top detections whose images are re-ranked.
+            Defaults to 10.
 
     Returns:
         dict[str, SearchResult]: one result per gallery setting.
+
+    Example:
+        >>> import numpy as np
+        >>> box = [0., 0., 50., 100.]
+        >>> # query: person 7 in image 0; image 1 holds person 7, detected
+        >>> # with similarity 0.6, and a stranger detected with 0.8
+        >>> out = eval_search(
+        ...     query_feats=np.array([[1., 0.]]), query_imgs=[0],
+        ...     query_pids=[7], det_boxes=np.array([box, [60., 0, 110, 100]]),
+        ...     det_scores=np.array([0.9, 0.8]),
+        ...     det_feats=np.array([[0.6, 0.8], [0.8, 0.6]]),
+        ...     det_imgs=np.array([1, 1]), gt_boxes=np.array([box, box]),
+        ...     gt_imgs=np.array([0, 1]), gt_pids=np.array([7, 7]),
+        ...     num_images=2, galleries={'full': None})
+        >>> # the true positive ranks second: AP 1/2, missed at top-1
+        >>> float(out['full'].ap[0]), out['full'].cmc[0].tolist()
+        (0.5, [False, True, True])
     """
     query_feats = np.asarray(query_feats, dtype=np.float64)
     query_imgs = np.asarray(query_imgs, dtype=np.int64).ravel()
@@ -196,9 +215,11 @@ def eval_search(query_feats: np.ndarray,
     num_queries = len(query_imgs)
     if cross_camera and img_cams is None:
         raise ValueError('cross_camera=True needs img_cams')
+    if cbgm_context is not None and cbgm_k1 < 1:
+        raise ValueError(f'cbgm_k1 must be at least 1, got {cbgm_k1}')
 
     # kept detections, sorted by image
-    keep = np.asarray(det_scores, dtype=np.float64).ravel() >= det_thresh
+    keep = np.asarray(det_scores, dtype=np.float64).ravel() >= score_thr
     det_imgs = np.asarray(det_imgs, dtype=np.int64).ravel()[keep]
     order = np.argsort(det_imgs, kind='stable')
     det_imgs = det_imgs[order]
@@ -211,8 +232,8 @@ def eval_search(query_feats: np.ndarray,
     img_start = np.cumsum(img_count) - img_count
     num_dets = len(det_imgs)
 
-    pair_q, pair_g = _occurrence_pairs(query_imgs, query_pids, gt_imgs,
-                                       gt_pids, num_images)
+    pair_q, pair_g = _occurrence_pairs(query_imgs, query_pids, gt_imgs, gt_pids,
+                                       num_images)
     pair_thr = search_iou_threshold(gt_boxes[pair_g])
     csr = {
         name: None if gal is None else _gallery_csr(gal, num_queries)
@@ -235,42 +256,39 @@ def eval_search(query_feats: np.ndarray,
         sims = query_feats[b0:b1] @ det_feats.T
         p0, p1 = np.searchsorted(pair_q, [b0, b1])
         bq, bg = pair_q[p0:p1] - b0, pair_g[p0:p1]
-        everywhere = _gallery_mask(None, b0, b1, num_images, query_imgs,
-                                   img_cams, cross_camera)
+        everywhere = _gallery_mask(None, b0, b1, num_images, query_imgs, img_cams,
+                                   cross_camera)
         shared = None
         for name in galleries:
             in_gallery = everywhere if csr[name] is None else _gallery_mask(
-                csr[name], b0, b1, num_images, query_imgs, img_cams,
-                cross_camera)
+                csr[name], b0, b1, num_images, query_imgs, img_cams, cross_camera)
             if cbgm_context is not None:
-                block_sims = _cbgm_rerank(
-                    sims, in_gallery, det_imgs, det_feats, img_start,
-                    img_count, cbgm_context[b0:b1], query_feats[b0:b1],
-                    cbgm_k1)
-                tp_sim, has_tp, cand = _candidates(
-                    block_sims, bq, bg, pair_thr[p0:p1], in_gallery,
-                    gt_boxes, gt_imgs, det_boxes, det_imgs, img_start,
-                    img_count)
+                block_sims = _cbgm_rerank(sims, in_gallery, det_imgs, det_feats,
+                                          img_start, img_count, cbgm_context[b0:b1],
+                                          query_feats[b0:b1], cbgm_k1)
+                tp_sim, has_tp, cand = _candidates(block_sims, bq, bg, pair_thr[p0:p1],
+                                                   in_gallery, gt_boxes, gt_imgs,
+                                                   det_boxes, det_imgs, img_start,
+                                                   img_count)
             else:
                 # Every setting's gallery lies within "all other images", so
                 # its weakest true positive is at least as similar as the
                 # weakest one there: one dense pass serves all settings.
                 if shared is None:
-                    shared = _candidates(sims, bq, bg, pair_thr[p0:p1],
-                                         everywhere, gt_boxes, gt_imgs,
-                                         det_boxes, det_imgs, img_start,
-                                         img_count)
+                    shared = _candidates(sims, bq, bg, pair_thr[p0:p1], everywhere,
+                                         gt_boxes, gt_imgs, det_boxes, det_imgs,
+                                         img_start, img_count)
                 tp_sim, has_tp, cand = shared
             cand_q, cand_img, cand_sim = cand
             valid = in_gallery[bq, gt_imgs[bg]]
             sel = in_gallery[cand_q, cand_img]
-            _score_block(results[name], b0, nb, cand_q[sel], cand_sim[sel],
-                         bq[valid], tp_sim[valid], has_tp[valid])
+            _score_block(results[name], b0, nb, cand_q[sel], cand_sim[sel], bq[valid],
+                         tp_sim[valid], has_tp[valid])
     return results
 
 
-def _candidates(sims, bq, bg, thr, in_gallery, gt_boxes, gt_imgs, det_boxes,
-                det_imgs, img_start, img_count):
+def _candidates(sims, bq, bg, thr, in_gallery, gt_boxes, gt_imgs, det_boxes, det_imgs,
+                img_start, img_count):
     """True positives and the detections that may outrank them.
 
     Args:
@@ -285,9 +303,8 @@ def _candidates(sims, bq, bg, thr, in_gallery, gt_boxes, gt_imgs, det_boxes,
         gallery detection at least as similar as the query's weakest true
         positive in ``in_gallery``.
     """
-    tp_sim, has_tp = _true_positive_sims(sims, bq, bg, thr, gt_boxes,
-                                         gt_imgs, det_boxes, img_start,
-                                         img_count)
+    tp_sim, has_tp = _true_positive_sims(sims, bq, bg, thr, gt_boxes, gt_imgs,
+                                         det_boxes, img_start, img_count)
     found = in_gallery[bq, gt_imgs[bg]] & has_tp
     floor = np.full(len(sims), np.inf)
     np.minimum.at(floor, bq[found], tp_sim[found])
@@ -295,9 +312,11 @@ def _candidates(sims, bq, bg, thr, in_gallery, gt_boxes, gt_imgs, det_boxes,
     return tp_sim, has_tp, (cand_q, det_imgs[cand_n], sims[cand_q, cand_n])
 
 
-def _cbgm_rerank(sims, in_gallery, det_imgs, det_feats, img_start,
-                 img_count, context, query_feats, k1):
-    """Context bipartite graph matching on one block (SeqNet's CBGM).
+def _cbgm_rerank(sims, in_gallery, det_imgs, det_feats, img_start, img_count, context,
+                 query_feats, k1):
+    """Context bipartite graph matching on one block (SeqNet's CBGM): the
+    images of each query's ``k1`` most similar gallery detections are
+    re-ranked by :func:`cbgm_match`.
 
     Args:
         sims (np.ndarray): (B, N) similarities.
@@ -322,18 +341,18 @@ def _cbgm_rerank(sims, in_gallery, det_imgs, det_feats, img_start,
     pairs = np.unique(np.c_[rows[keep], det_imgs[top.ravel()[keep]]], axis=0)
     for b, img in pairs:
         start, count = img_start[img], img_count[img]
-        people = np.vstack([query_feats[b:b + 1],
-                            np.asarray(context[b]).reshape(
-                                -1, query_feats.shape[1])])
-        weights = people @ det_feats[start:start + count].T
-        r, c = linear_sum_assignment(weights, maximize=True)
-        if r.size and r[0] == 0:
-            out[b, start + c[0]] = weights[r, c].sum()
+        people = np.vstack([
+            query_feats[b:b + 1],
+            np.asarray(context[b]).reshape(-1, query_feats.shape[1])
+        ])
+        match = cbgm_match(people @ det_feats[start:start + count].T)
+        if match is not None:
+            out[b, start + match[0]] = match[1]
     return out
 
 
-def _true_positive_sims(sims, bq, bg, thr, gt_boxes, gt_imgs, det_boxes,
-                        img_start, img_count):
+def _true_positive_sims(sims, bq, bg, thr, gt_boxes, gt_imgs, det_boxes, img_start,
+                        img_count):
     """Similarity of the true positive of each (query, ground truth) pair.
 
     Args:
@@ -356,8 +375,7 @@ def _true_positive_sims(sims, bq, bg, thr, gt_boxes, gt_imgs, det_boxes,
     return tp_sim, has_tp
 
 
-def _gallery_mask(csr, b0, b1, num_images, query_imgs, img_cams,
-                  cross_camera):
+def _gallery_mask(csr, b0, b1, num_images, query_imgs, img_cams, cross_camera):
     """(B, I) bool: image i is in the gallery of block query b."""
     rows = np.arange(b1 - b0)
     if csr is None:
@@ -374,8 +392,7 @@ def _gallery_mask(csr, b0, b1, num_images, query_imgs, img_cams,
     return mask
 
 
-def _score_block(result, b0, nb, rel_q, rel_sim, occ_q, occ_sim,
-                 occ_has_tp):
+def _score_block(result, b0, nb, rel_q, rel_sim, occ_q, occ_sim, occ_has_tp):
     """Fill ``result`` rows ``b0 : b0 + nb`` of one block of queries.
 
     Args:
@@ -406,8 +423,7 @@ def _score_block(result, b0, nb, rel_q, rel_sim, occ_q, occ_sim,
     thr = np.full((nb, width), np.inf)
     thr[tq, np.arange(len(tq)) - start[tq]] = ts
     valid = np.arange(width)[None, :] < num_tp[:, None]
-    best = np.where(num_tp > 0, thr[np.arange(nb), np.maximum(num_tp - 1, 0)],
-                    np.inf)
+    best = np.where(num_tp > 0, thr[np.arange(nb), np.maximum(num_tp - 1, 0)], np.inf)
 
     # num_le: true positives of the query at most as similar as candidate
     num_le = np.empty(len(rel_q), dtype=np.int64)
@@ -415,8 +431,9 @@ def _score_block(result, b0, nb, rel_q, rel_sim, occ_q, occ_sim,
     for s0 in range(0, len(rel_q), step):
         sl = slice(s0, s0 + step)
         num_le[sl] = (thr[rel_q[sl]] <= rel_sim[sl, None]).sum(1)
-    hist = np.bincount(rel_q * (width + 1) + num_le,
-                       minlength=nb * (width + 1)).reshape(nb, width + 1)
+    hist = np.bincount(
+        rel_q * (width + 1) + num_le,
+        minlength=nb * (width + 1)).reshape(nb, width + 1)
     # num_ge[q, j]: gallery detections with similarity >= thr[q, j]
     num_ge = np.cumsum(hist[:, ::-1], axis=1)[:, ::-1][:, 1:]
     tp_ge = ((thr[:, None, :] >= thr[:, :, None]) & valid[:, None, :]).sum(-1)

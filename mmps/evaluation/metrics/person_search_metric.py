@@ -4,19 +4,20 @@ import os.path as osp
 import pickle
 from typing import Optional, Sequence, Union
 
+from mmdet.registry import METRICS
 from mmengine.evaluator import BaseMetric
 from mmengine.fileio import get_local_path
 from mmengine.logging import MMLogger
 from mmengine.utils import mkdir_or_exist
-from mmdet.registry import METRICS
 
-from ..functional import (SearchProtocol, evaluate_results, format_table,
-                          load_protocol, summarize, to_record)
+from ..functional import (SearchProtocol, evaluate_results, format_table, load_protocol,
+                          summarize, to_record)
 
 
 @METRICS.register_module()
 class PersonSearchMetric(BaseMetric):
-    """Person-search mAP / CMC top-k and detection recall / AP.
+    """Person-search mAP / CMC top-k and detection recall / AP, each at its
+    own score threshold (as SeqNet reports them).
 
     ``process`` keeps, per test image, the gallery-mode detections
     (``pred_instances``: ``bboxes`` (N, 4), ``scores`` (N,), ``embeddings``
@@ -36,23 +37,40 @@ class PersonSearchMetric(BaseMetric):
             report, among the protocol's sizes and ``'full'``. Default: all.
             The headline ``mAP`` / ``top{k}`` use 100 when present, else
             ``'full'``.
-        det_thresh (float): detection score threshold. Defaults to 0.5.
+        search_score_thr (float): the search ranks the gallery detections
+            scoring at least this. Defaults to 0.5.
+        det_score_thr (float): ``det_recall`` / ``det_ap`` (and their
+            ``_labeled`` forms) count the detections scoring at least this.
+            Defaults to 0.01, the threshold of SeqNet's and most published
+            detection figures; a model whose own test ``score_thr`` is
+            higher reports the same figures at both.
         cross_camera (bool): only other cameras' images in the gallery.
+            Defaults to False.
         labeled (bool): also report ``labeled_*`` numbers, with the
-            ground-truth boxes as the gallery.
+            ground-truth boxes as the gallery. Defaults to False.
         normalize (bool): L2-normalise embeddings; without it, embeddings
-            that are not unit length only raise a warning.
+            that are not unit length only raise a warning. Defaults to
+            False.
         topk (Sequence[int]): CMC ranks. Defaults to (1, 5, 10).
-        cbgm (bool): context bipartite graph matching re-ranking; off by
-            default, and the results carry ``cbgm: 1.0`` when on.
-        cbgm_k1 (int): top gallery detections whose images are re-ranked.
-        cbgm_k2 (int): persons of the query image in the graph.
+        cbgm (bool): context bipartite graph matching re-ranking (SeqNet's
+            rule, docs/evaluation.md); the results carry ``cbgm: 1.0`` when
+            on. Defaults to False.
+        cbgm_k1 (int, optional): top gallery detections whose images are
+            re-ranked. Defaults to SeqNet's value for the protocol's
+            dataset (CUHK-SYSU 10, PRW 30; 10 otherwise); the dataset
+            configs set it.
+        cbgm_k2 (int, optional): persons of the query image in the graph,
+            the query included. Defaults to SeqNet's value (CUHK-SYSU 3,
+            PRW 4; 3 otherwise).
         outfile_path (str, optional): pickle the gathered per-image records
-            here, for ``tools/analysis_tools/eval_results.py``.
+            here, for ``tools/analysis_tools/eval_results.py``. Defaults to
+            None (no file).
         collect_device (str): 'cpu' or 'gpu' for gathering across ranks.
+            Defaults to 'cpu'.
         prefix (str, optional): prefix of the returned keys (none by
             default: ``mAP``, ``top1``, ...).
         backend_args (dict, optional): file backend of ``ann_file``.
+            Defaults to None (local files).
     """
 
     default_prefix: Optional[str] = ''
@@ -60,14 +78,15 @@ class PersonSearchMetric(BaseMetric):
     def __init__(self,
                  ann_file: Optional[str] = None,
                  gallery_sizes: Optional[Sequence[Union[int, str]]] = None,
-                 det_thresh: float = 0.5,
+                 search_score_thr: float = 0.5,
+                 det_score_thr: float = 0.01,
                  cross_camera: bool = False,
                  labeled: bool = False,
                  normalize: bool = False,
                  topk: Sequence[int] = (1, 5, 10),
                  cbgm: bool = False,
-                 cbgm_k1: int = 10,
-                 cbgm_k2: int = 3,
+                 cbgm_k1: Optional[int] = None,
+                 cbgm_k2: Optional[int] = None,
                  outfile_path: Optional[str] = None,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None,
@@ -75,7 +94,8 @@ class PersonSearchMetric(BaseMetric):
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.ann_file = ann_file
         self.gallery_sizes = gallery_sizes
-        self.det_thresh = det_thresh
+        self.search_score_thr = search_score_thr
+        self.det_score_thr = det_score_thr
         self.cross_camera = cross_camera
         self.labeled = labeled
         self.normalize = normalize
@@ -121,9 +141,15 @@ class PersonSearchMetric(BaseMetric):
             logger.info(f'per-image results saved to {self.outfile_path}')
         protocol = self.load_protocol()
         report = evaluate_results(
-            results, protocol, det_thresh=self.det_thresh,
-            gallery_sizes=self.gallery_sizes, cross_camera=self.cross_camera,
-            labeled=self.labeled, normalize=self.normalize, topk=self.topk,
+            results,
+            protocol,
+            search_score_thr=self.search_score_thr,
+            det_score_thr=self.det_score_thr,
+            gallery_sizes=self.gallery_sizes,
+            cross_camera=self.cross_camera,
+            labeled=self.labeled,
+            normalize=self.normalize,
+            topk=self.topk,
             **self.cbgm)
         logger.info('\n' + format_table(report, protocol))
         return summarize(report, protocol)

@@ -1,3 +1,8 @@
+from .base_person_searcher import (BasePersonSearcher, check_person_searcher,
+                                   contract_error)
 from .person_search_two_stage import PersonSearchTwoStage
 
-__all__ = ['PersonSearchTwoStage']
+__all__ = [
+    'BasePersonSearcher', 'check_person_searcher', 'contract_error',
+    'PersonSearchTwoStage'
+]

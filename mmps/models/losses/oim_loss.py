@@ -39,7 +39,7 @@ class OIMLoss(nn.Module):
             the training data (``dataset.metainfo['num_person_ids']``). None
             builds an empty lookup table that takes its size from the first
             state dict loaded into it (enough for inference); training needs
-            the number (see :func:`mmps.models.utils.fill_num_person_ids`).
+            the number (see :func:`mmps.utils.fill_num_person_ids`).
         queue_size (int): Rows Q of the unlabelled queue (OIM: 5000 on
             CUHK-SYSU, 500 on PRW). Defaults to 5000.
         momentum (float): Lookup-table momentum. Defaults to 0.5 (OIM).
@@ -48,6 +48,17 @@ class OIMLoss(nn.Module):
         loss_weight (float): Weight of the loss. Defaults to 1.0.
         loss_name (str): Key of the loss in the loss dict of the heads.
             Defaults to 'loss_oim'.
+
+    Examples:
+        >>> import torch
+        >>> import torch.nn.functional as F
+        >>> from mmps.models import OIMLoss
+        >>> loss = OIMLoss(num_features=2, num_person_ids=3, queue_size=2)
+        >>> x = F.normalize(torch.tensor([[1., 0.], [0., 1.]]), dim=1)
+        >>> loss(x, torch.tensor([1, -1]))  # empty memory: uniform scores
+        tensor(1.6094)
+        >>> loss.lut[1], loss.queue[0]  # the updates of that call
+        (tensor([1., 0.]), tensor([0., 1.]))
     """
 
     def __init__(self,
@@ -93,7 +104,7 @@ class OIMLoss(nn.Module):
             raise RuntimeError(
                 'OIMLoss has no lookup table: set num_person_ids from the '
                 "training dataset's metainfo['num_person_ids'] before "
-                'training (mmps.models.utils.fill_num_person_ids does it).')
+                'training (mmps.utils.fill_num_person_ids does it).')
         person_ids = person_ids.long()
         labelled = person_ids >= 0
         if labelled.any():
@@ -148,15 +159,14 @@ class OIMLoss(nn.Module):
         start = int(self.queue_ptr)
         kept = embeddings[-self.queue_size:]
         skipped = num - kept.shape[0]
-        index = (start + skipped + torch.arange(
-            kept.shape[0], device=kept.device)) % self.queue_size
+        index = (start + skipped +
+                 torch.arange(kept.shape[0], device=kept.device)) % self.queue_size
         self.queue[index] = kept.to(self.queue.dtype)
         self.queue_ptr.fill_((start + num) % self.queue_size)
 
     def _load_from_state_dict(self, state_dict: Dict[str, Any], prefix: str,
                               local_metadata: Dict, strict: bool,
-                              missing_keys: List[str],
-                              unexpected_keys: List[str],
+                              missing_keys: List[str], unexpected_keys: List[str],
                               error_msgs: List[str]) -> None:
         """Refuse tables of another embedding width, then let an empty
         lookup table (``num_person_ids=None``) take the size of the table in
@@ -170,8 +180,8 @@ class OIMLoss(nn.Module):
         """
         for name in ('lut', 'queue'):
             table = state_dict.get(prefix + name)
-            if table is not None and (table.dim() != 2 or
-                                      table.shape[1] != self.num_features):
+            if table is not None and (table.dim() != 2
+                                      or table.shape[1] != self.num_features):
                 raise ValueError(
                     f'{prefix}{name} of the loaded state dict has shape '
                     f'{tuple(table.shape)}, but this OIMLoss has '
@@ -180,9 +190,8 @@ class OIMLoss(nn.Module):
         lut = state_dict.get(prefix + 'lut')
         if lut is not None and self.num_person_ids == 0:
             self.lut = self.lut.new_zeros(lut.shape)
-        super()._load_from_state_dict(state_dict, prefix, local_metadata,
-                                      strict, missing_keys, unexpected_keys,
-                                      error_msgs)
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict,
+                                      missing_keys, unexpected_keys, error_msgs)
 
     def extra_repr(self) -> str:
         return (f'num_features={self.num_features}, '

@@ -1,9 +1,8 @@
 from .bbox_heads import StridedConvFCBBoxHead
 from .buff_roi_head import BUFFRoIHead
 from .person_search_roi_head import PersonSearchRoIHead
-from .reid_heads import BottomUpFusion, ReIDEmbeddingHead
+from .roi_extractors import BottomUpFusion
 
 __all__ = [
-    'PersonSearchRoIHead', 'ReIDEmbeddingHead', 'BUFFRoIHead',
-    'BottomUpFusion', 'StridedConvFCBBoxHead'
+    'PersonSearchRoIHead', 'BUFFRoIHead', 'BottomUpFusion', 'StridedConvFCBBoxHead'
 ]

@@ -2,17 +2,16 @@
 foreground-aware RoI features."""
 from typing import List, Optional, Sequence, Tuple
 
-import torch
-from mmdet.models.utils import unpack_gt_instances
+from mmdet.models.task_modules.samplers import SamplingResult
 from mmdet.registry import MODELS
 from mmdet.structures import SampleList
 from mmdet.structures.bbox import bbox2roi
 from mmdet.utils import ConfigType, InstanceList, OptConfigType
 from torch import Tensor
 
+from ..layers import foreground_attention
 from ..utils.featmap_stride import check_featmap_stride
-from ..utils.foreground_attention import foreground_attention
-from .person_search_roi_head import PersonSearchRoIHead
+from .person_search_roi_head import PersonSearchRoIHead, sampled_person_ids
 
 
 @MODELS.register_module()
@@ -121,10 +120,14 @@ class BUFFRoIHead(PersonSearchRoIHead):
                 x[level].shape[-2:], stride, batch_input_shape,
                 f'level {level % len(x)} of the backbone output ({source})')
 
+    def det_feats(self, x: Tuple[Tensor]) -> Tuple[Tensor]:
+        """The detection level alone, ``(x[det_in_index], )``."""
+        return (x[self.det_in_index], )
+
     def _bbox_forward(self, x: Tuple[Tensor], rois: Tensor) -> dict:
         """Box head on the detection level (see
         :meth:`StandardRoIHead._bbox_forward`)."""
-        return super()._bbox_forward((x[self.det_in_index], ), rois)
+        return super()._bbox_forward(self.det_feats(x), rois)
 
     def _reid_maps(self, x: Tuple[Tensor],
                    seg_logits: Optional[Tensor]) -> List[Tensor]:
@@ -160,7 +163,9 @@ class BUFFRoIHead(PersonSearchRoIHead):
 
     def loss(self, x: Tuple[Tensor], rpn_results_list: InstanceList,
              batch_data_samples: SampleList) -> dict:
-        """Box, segmentation and identity losses.
+        """Check the strides (:meth:`check_featmap_strides`), then compute
+        the losses of :meth:`PersonSearchRoIHead.loss`: box, segmentation
+        (:meth:`extra_losses`) and identity (:meth:`reid_loss`).
 
         Args:
             x (tuple[Tensor]): Backbone levels, each (B, C_l, H_l, W_l).
@@ -170,34 +175,57 @@ class BUFFRoIHead(PersonSearchRoIHead):
                 ``person_ids`` (N,) int64.
 
         Returns:
-            dict[str, Tensor]: ``loss_cls``, ``acc``, ``loss_bbox``, the
-            identity loss and, with a segmentation head, ``loss_seg``.
+            dict[str, Tensor]: ``loss_cls``, ``acc``, ``loss_bbox``, with a
+            segmentation head ``loss_seg``, and the identity loss.
         """
-        assert len(rpn_results_list) == len(batch_data_samples)
-        self.check_featmap_strides(
-            x, batch_data_samples[0].metainfo['batch_input_shape'])
-        batch_gt_instances, batch_gt_instances_ignore, _ = \
-            unpack_gt_instances(batch_data_samples)
-        sampling_results = self.assign_and_sample(
-            (x[self.det_in_index], ), rpn_results_list, batch_gt_instances,
-            batch_gt_instances_ignore)
+        self.check_featmap_strides(x,
+                                   batch_data_samples[0].metainfo['batch_input_shape'])
+        return super().loss(x, rpn_results_list, batch_data_samples)
 
-        losses = dict()
-        losses.update(self.bbox_loss(x, sampling_results)['loss_bbox'])
-        seg_logits = None
-        if self.with_seg:
-            seg_logits = self.seg_head(x[self.seg_in_index])
-            losses.update(self.seg_head.loss(seg_logits, batch_gt_instances))
+    def extra_losses(self, x: Tuple[Tensor], sampling_results: List[SamplingResult],
+                     bbox_results: dict, batch_gt_instances: InstanceList) -> dict:
+        """The segmentation loss on the whole map, when there is a
+        ``seg_head``; its logits go to ``bbox_results['seg_logits']`` for
+        the FAM of :meth:`reid_loss`.
 
+        Args:
+            x (tuple[Tensor]): Backbone levels, each (B, C_l, H_l, W_l).
+            sampling_results (list[SamplingResult]): One per image.
+            bbox_results (dict): The output of :meth:`bbox_loss` (changed
+                in place).
+            batch_gt_instances (list[InstanceData]): Ground truth per image.
+
+        Returns:
+            dict[str, Tensor]: ``loss_seg``, or nothing without a seg head.
+        """
+        if not self.with_seg:
+            return dict()
+        seg_logits = self.seg_head(x[self.seg_in_index])
+        bbox_results['seg_logits'] = seg_logits
+        return self.seg_head.loss(seg_logits, batch_gt_instances)
+
+    def reid_loss(self, x: Tuple[Tensor], sampling_results: List[SamplingResult],
+                  bbox_results: dict, batch_gt_instances: InstanceList) -> dict:
+        """Identity loss of the positive proposals through the
+        foreground-aware, fused re-ID path (FAM reads
+        ``bbox_results['seg_logits']``).
+
+        Args:
+            x (tuple[Tensor]): Backbone levels, each (B, C_l, H_l, W_l).
+            sampling_results (list[SamplingResult]): One per image.
+            bbox_results (dict): The output of :meth:`bbox_loss`, after
+                :meth:`extra_losses`.
+            batch_gt_instances (list[InstanceData]): Ground truth per image,
+                with ``person_ids`` (G,).
+
+        Returns:
+            dict[str, Tensor]: The identity loss.
+        """
         pos_rois = bbox2roi([res.pos_priors for res in sampling_results])
-        person_ids = torch.cat([
-            gt.person_ids.to(pos_rois.device)[res.pos_assigned_gt_inds]
-            for res, gt in zip(sampling_results, batch_gt_instances)
-        ])
-        reid_feats = self._reid_forward(
-            self._reid_maps(x, seg_logits), pos_rois)
-        losses.update(self.reid_head.loss(reid_feats, person_ids.long()))
-        return losses
+        maps = self._reid_maps(x, bbox_results.get('seg_logits'))
+        return self.reid_head.loss(
+            self._reid_forward(maps, pos_rois),
+            sampled_person_ids(sampling_results, batch_gt_instances))
 
     def predict(self,
                 x: Tuple[Tensor],
@@ -206,10 +234,9 @@ class BUFFRoIHead(PersonSearchRoIHead):
                 rescale: bool = False) -> InstanceList:
         """Check the strides (:meth:`check_featmap_strides`), then detect
         and embed as :meth:`PersonSearchRoIHead.predict`."""
-        self.check_featmap_strides(
-            x, batch_data_samples[0].metainfo['batch_input_shape'])
-        return super().predict(x, rpn_results_list, batch_data_samples,
-                               rescale)
+        self.check_featmap_strides(x,
+                                   batch_data_samples[0].metainfo['batch_input_shape'])
+        return super().predict(x, rpn_results_list, batch_data_samples, rescale)
 
     def embed_rois(self, x: Tuple[Tensor], rois: Tensor) -> Tensor:
         """Embed at least one RoI through the foreground-aware, fused re-ID
@@ -224,7 +251,5 @@ class BUFFRoIHead(PersonSearchRoIHead):
             Tensor: L2-normalised embeddings, shape (K, D).
         """
         seg_logits = (
-            self.seg_head(x[self.seg_in_index])
-            if self.fam_in_indices else None)
-        return self.reid_head(
-            self._reid_forward(self._reid_maps(x, seg_logits), rois))
+            self.seg_head(x[self.seg_in_index]) if self.fam_in_indices else None)
+        return self.reid_head(self._reid_forward(self._reid_maps(x, seg_logits), rois))

@@ -1,5 +1,5 @@
 """Foreground segmentation head trained on box-wise masks (BUFF)."""
-from typing import Dict, Sequence, Tuple
+from typing import Dict, Sequence
 
 import torch
 import torch.nn as nn
@@ -37,15 +37,14 @@ class ForegroundSegHead(BaseModule):
         init_cfg (dict or list[dict], optional): Initialisation config.
     """
 
-    def __init__(self,
-                 in_channels: int = 512,
-                 featmap_stride: int = 8,
-                 loss_seg: ConfigType = dict(
-                     type='CrossEntropyLoss',
-                     use_sigmoid=True,
-                     loss_weight=1.0),
-                 init_cfg: OptMultiConfig = dict(
-                     type='Normal', std=0.01, layer='Conv2d')) -> None:
+    def __init__(
+        self,
+        in_channels: int = 512,
+        featmap_stride: int = 8,
+        loss_seg: ConfigType = dict(
+            type='CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0),
+        init_cfg: OptMultiConfig = dict(type='Normal', std=0.01, layer='Conv2d')
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         self.in_channels = in_channels
         self.featmap_stride = featmap_stride
@@ -88,8 +87,8 @@ class ForegroundSegHead(BaseModule):
             x1, y1, x2, y2 = (c[:, None, None] for c in boxes.unbind(1))
             inside = ((xs[None, None] >= x1) & (xs[None, None] < x2)
                       & (ys[None, :, None] >= y1) & (ys[None, :, None] < y2))
-            masks.append(inside.any(0) if len(boxes) else inside.new_zeros(
-                height, width))
+            masks.append(
+                inside.any(0) if len(boxes) else inside.new_zeros(height, width))
         return torch.stack(masks)[:, None].float()
 
     def loss(self, seg_logits: Tensor,

@@ -1,11 +1,9 @@
 from .box_frames import boxes_to_input_frame, boxes_to_original_frame
-from .dist_utils import all_gather_variable, get_world_size
+from .dist_utils import all_gather_variable
 from .featmap_stride import check_featmap_stride
-from .foreground_attention import foreground_attention
-from .num_person_ids import fill_num_person_ids
+from .query_packing import pack_query_predictions, query_boxes
 
 __all__ = [
     'boxes_to_input_frame', 'boxes_to_original_frame', 'all_gather_variable',
-    'get_world_size', 'fill_num_person_ids', 'foreground_attention',
-    'check_featmap_stride'
+    'check_featmap_stride', 'pack_query_predictions', 'query_boxes'
 ]

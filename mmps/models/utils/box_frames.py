@@ -18,8 +18,7 @@ def boxes_to_input_frame(bboxes: Tensor, img_meta: dict) -> Tensor:
     """
     bboxes = scale_boxes(bboxes.float(), img_meta['scale_factor'])
     if img_meta.get('flip', False):
-        bboxes = bbox_flip(bboxes, img_meta['img_shape'],
-                           img_meta['flip_direction'])
+        bboxes = bbox_flip(bboxes, img_meta['img_shape'], img_meta['flip_direction'])
     return bboxes
 
 
@@ -35,7 +34,6 @@ def boxes_to_original_frame(bboxes: Tensor, img_meta: dict) -> Tensor:
         Tensor: Boxes in the original image, shape (N, 4).
     """
     if img_meta.get('flip', False):
-        bboxes = bbox_flip(bboxes, img_meta['img_shape'],
-                           img_meta['flip_direction'])
+        bboxes = bbox_flip(bboxes, img_meta['img_shape'], img_meta['flip_direction'])
     scale_w, scale_h = img_meta['scale_factor']
     return scale_boxes(bboxes, (1 / scale_w, 1 / scale_h))

@@ -3,14 +3,8 @@ from typing import List
 
 import torch
 import torch.distributed as dist
+from mmengine.dist import get_world_size
 from torch import Tensor
-
-
-def get_world_size() -> int:
-    """Processes in the default group; 1 outside torch.distributed."""
-    if dist.is_available() and dist.is_initialized():
-        return dist.get_world_size()
-    return 1
 
 
 def all_gather_variable(tensor: Tensor) -> List[Tensor]:
@@ -31,8 +25,7 @@ def all_gather_variable(tensor: Tensor) -> List[Tensor]:
     tensor = tensor.detach()
     if world_size == 1:
         return [tensor]
-    count = torch.tensor([tensor.shape[0]], dtype=torch.long,
-                         device=tensor.device)
+    count = torch.tensor([tensor.shape[0]], dtype=torch.long, device=tensor.device)
     counts = [torch.zeros_like(count) for _ in range(world_size)]
     dist.all_gather(counts, count)
     counts = [int(c.item()) for c in counts]

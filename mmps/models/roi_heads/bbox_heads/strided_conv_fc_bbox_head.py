@@ -52,10 +52,9 @@ class StridedConvFCBBoxHead(BBoxHead):
             padding=padding,
             conv_cfg=conv_cfg,
             norm_cfg=norm_cfg)
-        out_h, out_w = ((size + 2 * padding - conv_kernel_size) // conv_stride
-                        + 1 for size in self.roi_feat_size)
-        self.fc = nn.Linear(conv_out_channels * out_h * out_w,
-                            fc_out_channels)
+        out_h, out_w = ((size + 2 * padding - conv_kernel_size) // conv_stride + 1
+                        for size in self.roi_feat_size)
+        self.fc = nn.Linear(conv_out_channels * out_h * out_w, fc_out_channels)
         self.relu = nn.ReLU(inplace=True)
         # the predictors read the FC output, not the flattened RoI feature:
         # rebuild the ones BBoxHead.__init__ sized for the flattened RoI (no
@@ -67,22 +66,17 @@ class StridedConvFCBBoxHead(BBoxHead):
                 self.loss_cls.get_cls_channels(self.num_classes)
                 if self.custom_cls_channels else self.num_classes + 1)
             cls_cfg = self.cls_predictor_cfg.copy()
-            cls_cfg.update(
-                in_features=fc_out_channels, out_features=cls_channels)
+            cls_cfg.update(in_features=fc_out_channels, out_features=cls_channels)
             self.fc_cls = MODELS.build(cls_cfg)
         if self.with_reg:
             reg_cfg = self.reg_predictor_cfg.copy()
             reg_cfg.update(
                 in_features=fc_out_channels,
-                out_features=4 if self.reg_class_agnostic else 4 *
-                self.num_classes)
+                out_features=4 if self.reg_class_agnostic else 4 * self.num_classes)
             self.fc_reg = MODELS.build(reg_cfg)
         if init_cfg is None:
             self.init_cfg += [
-                dict(
-                    type='Xavier',
-                    distribution='uniform',
-                    override=dict(name='fc'))
+                dict(type='Xavier', distribution='uniform', override=dict(name='fc'))
             ]
 
     def forward(self, x: Tensor) -> Tuple[Tensor, Tensor]:

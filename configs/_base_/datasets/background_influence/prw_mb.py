@@ -1,0 +1,6 @@
+# PRW test split, mean background (MB); write it with
+#   python tools/misc/make_background_variant.py data/PRW/mmps/test.json \
+#       data/PRW/frames data/PRW/background_influence/mb --variant mb
+_base_ = './written_variant.py'
+
+background_influence_test_set = dict(data_root='data/PRW/background_influence/mb/')

@@ -1,0 +1,7 @@
+# BUFF, Fig. 2 "RF" of the baseline, PRW.
+_base_ = [
+    '../buff_baseline_r50_prw.py',
+    '../../_base_/datasets/background_influence/prw_rf.py'
+]
+test_dataloader = dict(dataset=_base_.background_influence_test_set)
+test_evaluator = _base_.background_influence_evaluator

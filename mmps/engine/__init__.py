@@ -1,1 +1,0 @@
-"""mmps.engine."""

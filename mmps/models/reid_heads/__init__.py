@@ -1,0 +1,3 @@
+from .embedding_head import ReIDEmbeddingHead
+
+__all__ = ['ReIDEmbeddingHead']

@@ -1,0 +1,3 @@
+from .bottom_up_fusion import BottomUpFusion
+
+__all__ = ['BottomUpFusion']

@@ -16,8 +16,7 @@ setup:
 	PYTHON="$(PYTHON)" VENV="$(VENV)" bash tools/setup_env.sh
 
 ## The main job on the embedded synthetic data: 12 epochs of the tiny OIM model
-## on CPU, evaluation, ranked-hits picture (about 8 minutes on 2 cores; see
-## docs/benchmarks.md).
+## on CPU, evaluation, ranked-hits picture (time in docs/benchmarks.md).
 demo: setup
 	$(VENV_PYTHON) tools/demo.py
 

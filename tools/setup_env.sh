@@ -4,10 +4,9 @@
 # Creates .venv (when absent) and installs torch, mmengine, mmcv (built from
 # source with its compiled ops, the wheel cached per torch version and op
 # kind), mmdet, openmim and mmps itself (editable, with the link that mim
-# needs). Every step is skipped when already satisfied, so a second run takes
-# about 16 seconds (import checks). The first run builds mmcv: about 21 minutes
-# on 2 cores (docs/benchmarks.md); with a cached wheel, a set-up from scratch
-# takes 1.3 to 2 minutes.
+# needs), and the linters of `make lint`. Every step is skipped when already
+# satisfied. The first run builds mmcv (compile times in docs/benchmarks.md,
+# "Environment set-up"); later set-ups reuse the cached wheel.
 #
 # Environment knobs:
 #   PYTHON        interpreter that creates the venv, used only when the venv does
@@ -137,7 +136,7 @@ if ! mmcv_ready; then
   fi
   if [ -z "$WHEEL" ]; then
     log "building mmcv==$MMCV_VERSION from source (MMCV_WITH_OPS=1 FORCE_CUDA=$FORCE_CUDA);" \
-      "about 21 minutes on 2 cores"
+      "(minutes: docs/benchmarks.md)"
     # ninja must be on PATH for torch's BuildExtension to compile in parallel
     # (without it, setuptools compiles one file at a time); -g0 drops the debug
     # information that Python's own CFLAGS ask for (a third of the build time).

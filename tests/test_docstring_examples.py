@@ -8,7 +8,8 @@ import pytest
 MODULES = [
     'mmps.apis.searcher', 'mmps.apis.index_gallery', 'mmps.apis.search',
     'mmps.apis.gallery_index', 'mmps.evaluation.functional.search_eval',
-    'mmps.models.losses.oim_loss', 'mmps.utils.model_builder'
+    'mmps.models.losses.oim_loss', 'mmps.utils.model_builder',
+    'mmps.utils.strict_checkpoint', 'mmps.apis.model_fingerprint'
 ]
 
 

@@ -8,27 +8,32 @@ side by side::
     python tools/search_demo.py QUERY_IMAGE --box X1 Y1 X2 Y2 \\
         --gallery FOLDER --config CONFIG --checkpoint CKPT --out result.png \\
         [--topk 5] [--score-thr 0.5] [--device cpu] [--save-index PATH]
+        [--skip-unreadable]
 
 ``--index PATH`` replaces ``--gallery``: it searches an index saved earlier
-with ``--save-index`` (by the same model) instead of indexing a folder.
+with ``--save-index`` instead of indexing a folder. The index records the
+model that built it (a fingerprint of its weights and model config); an
+index of another model, or one saved before indexes recorded their model,
+is refused unless ``--allow-other-model`` is given.
+``--skip-unreadable`` leaves unreadable gallery images out of the index
+(with a warning naming each) instead of stopping at the first.
+
 User errors (bad box, missing or unreadable image, empty folder, index of
 another model, checkpoint that does not match the config, config of a model
 that is not a person searcher, unavailable device) end with a one-line
-message and exit status 1; bad arguments (topk < 1, ``--save-index`` with
-``--index``) with argparse's usage message and exit status 2.
+message and exit status 1; a ``--score-thr`` outside [0, 1] (or nan) with a
+one-line message and exit status 2; other bad arguments (topk < 1,
+``--save-index`` with ``--index``) with argparse's usage message and exit
+status 2.
 """
 import argparse
 import sys
-from typing import List, Optional, Sequence
+from typing import TYPE_CHECKING, List, Optional, Sequence
 
-import cv2
-import mmcv
-import numpy as np
 from mmengine.config import DictAction
 
-from mmps.apis import (GalleryIndex, SearchHit, check_query_box, index_gallery,
-                       init_searcher, list_images, read_image, search)
-from mmps.visualization import PersonSearchVisualizer, SearchRow
+if TYPE_CHECKING:
+    from mmps.apis import SearchHit
 
 
 def positive_int(text: str) -> int:
@@ -62,7 +67,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--score-thr',
         type=float,
         default=0.5,
-        help='ignore gallery detections scoring below it')
+        help='ignore gallery detections scoring below it, in [0, 1]')
     parser.add_argument(
         '--device', default='cpu', help="torch device, e.g. 'cpu', 'cuda', 'cuda:1'")
     parser.add_argument(
@@ -71,6 +76,16 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         default=1,
         help='gallery images per forward pass')
     parser.add_argument('--save-index', help='save the gallery index here (.npz)')
+    parser.add_argument(
+        '--skip-unreadable',
+        action='store_true',
+        help='leave unreadable gallery images out of the index (one warning '
+        'each) instead of stopping')
+    parser.add_argument(
+        '--allow-other-model',
+        action='store_true',
+        help='search an --index whatever model built it (its similarities '
+        'are then meaningless unless the models agree)')
     parser.add_argument(
         '--panel-height',
         type=positive_int,
@@ -82,13 +97,17 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         action=DictAction,
         help='override config entries, key=value pairs')
     args = parser.parse_args(argv)
+    if not 0 <= args.score_thr <= 1:  # also refuses nan
+        parser.exit(
+            2, f'{parser.prog}: error: --score-thr must be a number in [0, 1], '
+            f'got {args.score_thr}\n')
     if args.index is not None and args.save_index is not None:
         parser.error('--save-index needs --gallery: with --index the gallery '
                      'is already indexed')
     return args
 
 
-def print_hits(hits: List[SearchHit]) -> None:
+def print_hits(hits: List['SearchHit']) -> None:
     """Print the ranked list, one hit per line."""
     if not hits:
         print('no gallery detection passes the score threshold')
@@ -104,6 +123,16 @@ def print_hits(hits: List[SearchHit]) -> None:
 def run(args: argparse.Namespace) -> None:
     """Search, print and draw; user errors raise ValueError or OSError,
     before any long computation where possible."""
+    # imported here: the argument errors of parse_args come without waiting
+    # for torch and mmdet to load
+    import cv2
+    import mmcv
+    import numpy as np
+
+    from mmps.apis import (GalleryIndex, check_query_box, index_gallery, init_searcher,
+                           list_images, read_image, search)
+    from mmps.visualization import PersonSearchVisualizer, SearchRow
+
     if not cv2.haveImageWriter(args.out):
         raise ValueError(f'cannot write a picture to {args.out}: use an image '
                          'extension, e.g. .png')
@@ -116,12 +145,16 @@ def run(args: argparse.Namespace) -> None:
     searcher = init_searcher(args.config, args.checkpoint, args.device,
                              args.cfg_options)
     if args.index is None:
-        gallery_index = index_gallery(searcher, gallery, args.batch_size)
+        gallery_index = index_gallery(
+            searcher, gallery, args.batch_size, skip_unreadable=args.skip_unreadable)
+        if len(gallery_index) < len(gallery):
+            print(f'indexed {len(gallery_index)} of {len(gallery)} gallery images '
+                  f'({len(gallery) - len(gallery_index)} unreadable, skipped)')
         if args.save_index is not None:
             gallery_index.save(args.save_index)
             print(f'saved the gallery index to {args.save_index}')
     hits = search(searcher, query_image, query_box, gallery_index, args.topk,
-                  args.score_thr)
+                  args.score_thr, args.allow_other_model)
     print_hits(hits)
     images = {hit.image: mmcv.bgr2rgb(read_image(hit.image)) for hit in hits}
     row = SearchRow(

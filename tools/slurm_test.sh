@@ -29,11 +29,22 @@ GPUS=${GPUS:-8}
 GPUS_PER_NODE=${GPUS_PER_NODE:-8}
 CPUS_PER_TASK=${CPUS_PER_TASK:-5}
 SRUN_ARGS=${SRUN_ARGS:-""}
-PYTHON=${PYTHON:-python}
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$ROOT/.." && pwd)"
+# the interpreter: the project's venv, as make uses it (VENV, default .venv,
+# relative to the repository), else $PYTHON, else the python on PATH
+VENV=${VENV:-.venv}
+case "$VENV" in /*) ;; *) VENV="$REPO/$VENV" ;; esac
+if [ -x "$VENV/bin/python" ]; then
+  PYTHON="$VENV/bin/python"
+else
+  PYTHON=${PYTHON:-python}
+fi
 
-PYTHONPATH="$ROOT/..${PYTHONPATH:+:$PYTHONPATH}" \
-srun -p "$PARTITION" \
+# exec: this script's process becomes srun, so that a signal to it reaches
+# srun (which stops the tasks)
+PYTHONPATH="$REPO${PYTHONPATH:+:$PYTHONPATH}" \
+exec srun -p "$PARTITION" \
     --job-name="$JOB_NAME" \
     --gres=gpu:"$GPUS_PER_NODE" \
     --ntasks="$GPUS" \

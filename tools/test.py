@@ -12,17 +12,24 @@ be rerun offline with other settings (``tools/analysis_tools/eval_results.py``).
 
 A missing config or checkpoint file and an ``--out`` that is not a ``.pkl`` /
 ``.pickle`` file are one-line errors (exit status 2) before anything is built.
+The checkpoint is loaded before the test loop, strictly
+(:class:`~mmps.engine.StrictCheckpointRunner`): an empty, truncated or
+non-PyTorch file, NaN or inf in a tensor, and keys missing from or foreign to
+the config's model are one-line errors naming the file (exit status 1);
+``--allow-partial-checkpoint`` loads the matching tensors only.
 """
 import argparse
 import os
 import os.path as osp
+import sys
 
 from mmdet.evaluation import DumpDetResults
+from mmdet.registry import RUNNERS
 from mmengine.config import Config, DictAction
-from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
 
-from mmps.utils import adapt_cfg_to_cpu_launch, load_tool_cfg, register_all_modules
+from mmps.utils import (adapt_cfg_to_cpu_launch, load_tool_cfg, register_all_modules,
+                        start_launcher_watchdog)
+from mmps.utils.strict_checkpoint import CheckpointError
 
 
 def parse_args() -> argparse.Namespace:
@@ -50,6 +57,11 @@ def parse_args() -> argparse.Namespace:
         default='none',
         help='job launcher')
     parser.add_argument('--tta', action='store_true', help='test-time augmentation')
+    parser.add_argument(
+        '--allow-partial-checkpoint',
+        action='store_true',
+        help='load a checkpoint that lacks some of the model keys or has others '
+        '(they are logged); by default any difference is an error')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     error = check_args(args)
@@ -100,6 +112,8 @@ def enable_tta(cfg: Config) -> None:
 def build_cfg(args: argparse.Namespace) -> Config:
     cfg = load_tool_cfg(args.config, args.launcher, args.cfg_options, args.work_dir)
     cfg.load_from = args.checkpoint
+    if args.allow_partial_checkpoint:
+        cfg.allow_partial_checkpoint = True
     if args.show or args.show_dir:
         enable_visualization(cfg, args)
     if args.tta:
@@ -107,22 +121,39 @@ def build_cfg(args: argparse.Namespace) -> Config:
     return cfg
 
 
+def exit_with_error(message: str) -> None:
+    """Print ``message`` as one error line and exit with status 1."""
+    sys.stderr.write(f'{osp.basename(__file__)}: error: {" ".join(message.split())}\n')
+    sys.exit(1)
+
+
 def main() -> None:
     args = parse_args()
+    # a worker of a distributed launch stops when its launcher is gone
+    start_launcher_watchdog(args.launcher)
     cfg = build_cfg(args)
 
     register_all_modules(init_default_scope=False)
     adapt_cfg_to_cpu_launch(cfg, args.launcher)
 
-    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+    if 'runner_type' not in cfg:
+        cfg.runner_type = 'StrictCheckpointRunner'
+    runner = RUNNERS.build(cfg)
     if runner.distributed:
         backend = cfg.get('env_cfg', {}).get('dist_cfg', {}).get('backend')
         runner.logger.info(f'World size: {runner.world_size} (backend: {backend})')
 
+    try:
+        runner.test_loop  # builds the test dataset: its files and protocol are checked
+    except (OSError, ValueError) as err:
+        exit_with_error(str(err))
     if args.out is not None:  # a .pkl/.pickle path (check_args)
         runner.test_evaluator.metrics.append(DumpDetResults(out_file_path=args.out))
 
-    runner.test()
+    try:
+        runner.test()
+    except CheckpointError as err:  # before the first test iteration
+        exit_with_error(str(err))
 
 
 if __name__ == '__main__':

@@ -9,19 +9,32 @@ scripts keep working::
 Without CUDA, a distributed launch (``tools/dist_train.sh CONFIG N``) runs
 with the gloo backend on CPU.
 
-A missing config file or ``--resume`` checkpoint is a one-line error (exit
-status 2) before anything is built.
+A missing config file or ``--resume`` / ``load_from`` checkpoint is a
+one-line error (exit status 2) before anything is built. Checkpoints are
+loaded by :class:`~mmps.engine.StrictCheckpointRunner`: an empty, truncated
+or non-PyTorch file, NaN or inf in a tensor, and (``load_from`` and
+``--resume``) keys missing from or foreign to the config's model are
+one-line errors naming the file (exit status 1);
+``--allow-partial-checkpoint`` loads the matching tensors of ``load_from``
+only, e.g. to fine-tune. ``--resume`` without a path continues from the
+newest loadable checkpoint of the work dir, with a warning when that is not
+the one ``last_checkpoint`` names. Checkpoints are saved atomically
+(:class:`~mmps.engine.AtomicCheckpointHook` in the configs). A non-finite
+loss, gradient norm or weight stops training with one line naming the
+iteration (:class:`~mmps.engine.NonFiniteGuardHook`, exit status 1).
 """
 import argparse
 import os
 import os.path as osp
+import sys
 
+from mmdet.registry import RUNNERS
 from mmengine.config import Config, DictAction
-from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
 
+from mmps.engine import NonFiniteTrainingError
 from mmps.utils import (adapt_cfg_to_cpu_launch, fill_num_person_ids, load_tool_cfg,
-                        register_all_modules)
+                        register_all_modules, start_launcher_watchdog)
+from mmps.utils.strict_checkpoint import CheckpointError
 
 
 def parse_args() -> argparse.Namespace:
@@ -41,6 +54,12 @@ def parse_args() -> argparse.Namespace:
         const='auto',
         help='resume from the given checkpoint, or from the latest checkpoint '
         'of the work dir when no path is given')
+    parser.add_argument(
+        '--allow-partial-checkpoint',
+        action='store_true',
+        help='let load_from (or --resume) miss some of the model keys or hold '
+        'others, e.g. to fine-tune (they are logged); by default any difference '
+        'is an error')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -101,12 +120,35 @@ def build_cfg(args: argparse.Namespace) -> Config:
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
+    if args.allow_partial_checkpoint:
+        cfg.allow_partial_checkpoint = True
     return cfg
+
+
+def check_load_from(cfg: Config) -> str:
+    """The one-line error for a ``load_from`` file that does not exist, or
+    ``''``."""
+    load_from = cfg.get('load_from')
+    if load_from and not cfg.get('resume') and '://' not in load_from \
+            and not osp.isfile(load_from):
+        return f'load_from checkpoint {load_from} does not exist'
+    return ''
+
+
+def exit_with_error(message: str, status: int) -> None:
+    """Print ``message`` as one error line of this tool and exit."""
+    sys.stderr.write(f'{osp.basename(__file__)}: error: {" ".join(message.split())}\n')
+    sys.exit(status)
 
 
 def main() -> None:
     args = parse_args()
+    # a worker of a distributed launch stops when its launcher is gone
+    start_launcher_watchdog(args.launcher)
     cfg = build_cfg(args)
+    error = check_load_from(cfg)
+    if error:
+        exit_with_error(error, status=2)
 
     # mmps's modules, and what mmengine checkpoints hold for torch>=2.6;
     # importing mmps.models checks the mmcv install with a clear message
@@ -115,11 +157,16 @@ def main() -> None:
     # OIM lookup tables are sized from the training data (num_person_ids=None)
     fill_num_person_ids(cfg)
 
-    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+    if 'runner_type' not in cfg:
+        cfg.runner_type = 'StrictCheckpointRunner'
+    runner = RUNNERS.build(cfg)
     if runner.distributed:
         backend = cfg.get('env_cfg', {}).get('dist_cfg', {}).get('backend')
         runner.logger.info(f'World size: {runner.world_size} (backend: {backend})')
-    runner.train()
+    try:
+        runner.train()
+    except (CheckpointError, NonFiniteTrainingError) as err:
+        exit_with_error(str(err), status=1)
 
 
 if __name__ == '__main__':

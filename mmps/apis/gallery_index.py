@@ -1,11 +1,16 @@
 """Detections and embeddings of a gallery, stored for repeated searches."""
 import os.path as osp
 import zipfile
-from typing import List, Sequence
+from typing import List, Optional, Sequence
 
 import numpy as np
 
+from .model_fingerprint import ModelFingerprint
+
 INDEX_KEYS = ('names', 'counts', 'bboxes', 'scores', 'embeddings')
+# the model that built the index (optional keys: an index saved before they
+# existed has neither)
+FINGERPRINT_KEYS = {'weights': 'model_weights_sha256', 'config': 'model_config_sha256'}
 
 
 class GalleryIndex:
@@ -22,6 +27,10 @@ class GalleryIndex:
         scores (Sequence[np.ndarray]): Per image, (N_i,) detection scores.
         embeddings (Sequence[np.ndarray]): Per image, (N_i, D) L2-normalised
             embeddings (D the same for every image).
+        model_fingerprint (ModelFingerprint, optional): The model that
+            computed the detections and embeddings (:func:`index_gallery`
+            records it; :func:`search` checks it). Defaults to None
+            (unknown).
 
     Raises:
         ValueError: The lists differ in length, are empty, or the arrays'
@@ -44,9 +53,12 @@ class GalleryIndex:
         ['a.jpg', 'b.jpg']
     """
 
-    def __init__(self, names: Sequence[str], bboxes: Sequence[np.ndarray],
+    def __init__(self,
+                 names: Sequence[str],
+                 bboxes: Sequence[np.ndarray],
                  scores: Sequence[np.ndarray],
-                 embeddings: Sequence[np.ndarray]) -> None:
+                 embeddings: Sequence[np.ndarray],
+                 model_fingerprint: Optional[ModelFingerprint] = None) -> None:
         lengths = {len(names), len(bboxes), len(scores), len(embeddings)}
         if len(lengths) != 1:
             raise ValueError('a gallery index needs as many names, bboxes, '
@@ -57,6 +69,8 @@ class GalleryIndex:
         self.bboxes = [np.asarray(b, np.float32).reshape(-1, 4) for b in bboxes]
         self.scores = [np.asarray(s, np.float32).reshape(-1) for s in scores]
         self.embeddings = [np.asarray(e, np.float32) for e in embeddings]
+        self.model_fingerprint = model_fingerprint
+        self.path: Optional[str] = None  # the file it was loaded from
         dims = {e.shape[1] if e.ndim == 2 else None for e in self.embeddings}
         if len(dims) != 1 or None in dims:
             raise ValueError('gallery embeddings must all be (N_i, D) with one '
@@ -83,14 +97,19 @@ class GalleryIndex:
         Args:
             path (str): Output file.
         """
+        arrays = dict(
+            names=np.asarray(self.names, dtype=str),
+            counts=np.asarray([len(b) for b in self.bboxes], np.int64),
+            bboxes=np.concatenate(self.bboxes),
+            scores=np.concatenate(self.scores),
+            embeddings=np.concatenate(self.embeddings))
+        if self.model_fingerprint is not None:
+            arrays.update({
+                key: np.asarray(getattr(self.model_fingerprint, part))
+                for part, key in FINGERPRINT_KEYS.items()
+            })
         with open(path, 'wb') as f:
-            np.savez(
-                f,
-                names=np.asarray(self.names, dtype=str),
-                counts=np.asarray([len(b) for b in self.bboxes], np.int64),
-                bboxes=np.concatenate(self.bboxes),
-                scores=np.concatenate(self.scores),
-                embeddings=np.concatenate(self.embeddings))
+            np.savez(f, **arrays)
 
     @classmethod
     def load(cls, path: str) -> 'GalleryIndex':
@@ -100,20 +119,26 @@ class GalleryIndex:
             path (str): The ``.npz`` file.
 
         Returns:
-            GalleryIndex: The index.
+            GalleryIndex: The index, with ``path`` set (None for an index
+            built in memory).
 
         Raises:
             FileNotFoundError: ``path`` does not exist.
             ValueError: ``path`` is no gallery index, or its arrays
                 disagree (``counts`` not one non-negative count per name,
                 or not summing to the rows of ``bboxes``, ``scores`` and
-                ``embeddings``).
+                ``embeddings``), or its model fingerprint is incomplete
+                (one digest without the other, or not strings).
         """
         if not osp.isfile(path):
             raise FileNotFoundError(f'gallery index {path} not found')
         try:
             with np.load(path, allow_pickle=False) as archive:
                 arrays = {key: archive[key] for key in INDEX_KEYS}
+                digests = {
+                    part: archive[key]
+                    for part, key in FINGERPRINT_KEYS.items() if key in archive
+                }
         except (KeyError, ValueError, OSError, zipfile.BadZipFile) as err:
             raise ValueError(f'{path} is no gallery index (an .npz with '
                              f'{", ".join(INDEX_KEYS)}): {err}') from err
@@ -130,6 +155,28 @@ class GalleryIndex:
                              f'{int(counts.sum())} detections but the file holds ' +
                              ', '.join(f'{n} {key}' for key, n in rows.items()))
         splits = np.cumsum(counts)[:-1]
-        return cls(arrays['names'].tolist(), np.split(arrays['bboxes'], splits),
-                   np.split(arrays['scores'], splits),
-                   np.split(arrays['embeddings'], splits))
+        index = cls(arrays['names'].tolist(), np.split(arrays['bboxes'], splits),
+                    np.split(arrays['scores'], splits),
+                    np.split(arrays['embeddings'], splits),
+                    _fingerprint_from(digests, path))
+        index.path = path
+        return index
+
+
+def _fingerprint_from(digests: dict, path: str) -> Optional[ModelFingerprint]:
+    """The model fingerprint from the optional arrays of an index file
+    (None when it has neither).
+
+    Raises:
+        ValueError: One digest without the other, or a digest that is not a
+            single string.
+    """
+    if not digests:
+        return None
+    if len(digests) != len(FINGERPRINT_KEYS) or any(d.ndim != 0 or d.dtype.kind != 'U'
+                                                    for d in digests.values()):
+        raise ValueError(
+            f'gallery index {path} is inconsistent: its model '
+            f'fingerprint needs both {" and ".join(FINGERPRINT_KEYS.values())}'
+            ' as single strings')
+    return ModelFingerprint(**{part: str(d) for part, d in digests.items()})

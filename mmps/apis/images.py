@@ -5,6 +5,7 @@ import os.path as osp
 from pathlib import Path
 from typing import List, Sequence, Union
 
+import cv2
 import mmcv
 import numpy as np
 from mmcv.transforms import Compose, LoadAnnotations, LoadImageFromFile
@@ -49,6 +50,27 @@ def list_images(images: Union[str, Path, Sequence[ImageInput]]) -> List[ImageInp
 def image_name(image: ImageInput, index: int) -> str:
     """The name of an image in results: its path, or ``<array index>``."""
     return str(image) if isinstance(image, (str, Path)) else f'<array {index}>'
+
+
+def check_image_file(path: Union[str, Path]) -> None:
+    """Check, without decoding it, that an image file exists and starts like
+    an image OpenCV reads (its header).
+
+    Args:
+        path (str | Path): The file.
+
+    Raises:
+        FileNotFoundError: The file does not exist.
+        ValueError: The file is empty or its header is no known image
+            format's (a truncated image with an intact header passes).
+    """
+    path = str(path)
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'image {path} not found')
+    size = osp.getsize(path)
+    if size == 0 or not cv2.haveImageReader(path):
+        raise ValueError(f'cannot read image {path}: not an image file '
+                         f'({size} bytes, no known image header)')
 
 
 def read_image(image: ImageInput, name: str = 'image') -> np.ndarray:

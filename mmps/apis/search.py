@@ -1,4 +1,5 @@
 """Search a gallery index for the person in a query box."""
+import numbers
 from dataclasses import dataclass
 from typing import List, Sequence, Tuple
 
@@ -11,6 +12,10 @@ from mmengine.structures import InstanceData
 from ..models.detectors import check_person_searcher, contract_error
 from .gallery_index import GalleryIndex
 from .images import ImageInput, build_image_pipeline, read_image
+from .model_fingerprint import model_fingerprint
+
+OVERRIDE_HINT = ('allow_other_model=True (search_demo.py: --allow-other-model) '
+                 'searches it anyway')
 
 
 @dataclass
@@ -103,8 +108,15 @@ def search(searcher: nn.Module,
            query_box: Sequence[float],
            gallery_index: GalleryIndex,
            topk: int = 10,
-           score_thr: float = 0.5) -> List[SearchHit]:
+           score_thr: float = 0.5,
+           allow_other_model: bool = False) -> List[SearchHit]:
     """Rank the gallery detections by cosine similarity to the query person.
+
+    The index must have been built by this model: the same weights and
+    model config (:class:`~mmps.apis.ModelFingerprint`; the test-time
+    detection settings may differ). An index of another model, or one that
+    records no model (saved by an older mmps, or built by hand), is refused
+    unless ``allow_other_model``.
 
     Args:
         searcher (nn.Module): Model from :func:`init_searcher`; the one that
@@ -117,17 +129,22 @@ def search(searcher: nn.Module,
             are not excluded: a gallery that holds the query image finds the
             query itself.
         topk (int): Hits to return at most. Defaults to 10.
-        score_thr (float): Ignore detections scoring below it. Defaults to
-            0.5.
+        score_thr (float): Ignore detections scoring below it, a number
+            in [0, 1]. Defaults to 0.5.
+        allow_other_model (bool): Search an index whatever model built it
+            (its embeddings must still have this model's dimension).
+            Defaults to False.
 
     Returns:
         list[SearchHit]: At most ``topk`` hits, most similar first (ties
         keep gallery order).
 
     Raises:
-        ValueError: ``topk < 1``, a bad query box, an unreadable query image,
-            a gallery index of another embedding dimension, or a model that
-            gives no query embeddings (not a person-search model).
+        ValueError: ``topk < 1``, ``score_thr`` not a number in [0, 1], a
+            bad query box, an unreadable query image, a gallery index of
+            another model (unless ``allow_other_model``) or of another
+            embedding dimension, or a model that gives no query embeddings
+            (not a person-search model).
         FileNotFoundError: The query image file does not exist.
 
     Examples:
@@ -149,6 +166,12 @@ def search(searcher: nn.Module,
     """
     if topk < 1:
         raise ValueError(f'topk must be >= 1, got {topk}')
+    if (isinstance(score_thr, bool) or not isinstance(score_thr, numbers.Real)
+            or not 0 <= score_thr <= 1):
+        raise ValueError(f'score_thr must be a number in [0, 1], got {score_thr!r}')
+    check_person_searcher(searcher)
+    if not allow_other_model:
+        _check_same_model(searcher, gallery_index)
     name = ('the query image'
             if isinstance(query_image, np.ndarray) else str(query_image))
     image = read_image(query_image, name)
@@ -178,6 +201,29 @@ def search(searcher: nn.Module,
                 similarity=float(similarities[rank]),
                 score=float(scores[i])))
     return hits
+
+
+def _check_same_model(searcher: nn.Module, gallery_index: GalleryIndex) -> None:
+    """Refuse an index that another model built, or that names no model.
+
+    Raises:
+        ValueError: The index records no fingerprint, or another one than
+            ``searcher``'s (the message says whether weights, config or
+            both differ).
+    """
+    index = ('the gallery index'
+             if gallery_index.path is None else f'gallery index {gallery_index.path}')
+    if gallery_index.model_fingerprint is None:
+        raise ValueError(f'{index} records no model (it was saved by an older mmps '
+                         'or built by hand), so it cannot be checked against this '
+                         f'one: index the gallery again with this model, or '
+                         f'{OVERRIDE_HINT}')
+    differences = gallery_index.model_fingerprint.differences(
+        model_fingerprint(searcher))
+    if differences:
+        raise ValueError(f'{index} was built by another model (different '
+                         f'{" and ".join(differences)}): index the gallery with this '
+                         f'model, or {OVERRIDE_HINT}')
 
 
 def _cosine(embeddings: np.ndarray, query: np.ndarray) -> np.ndarray:

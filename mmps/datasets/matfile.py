@@ -17,6 +17,10 @@ Identical small elements (a gallery image name, an empty box) are decoded
 once and shared. The writer produces the same layout MATLAB does (struct
 fields, cells, ``miUINT16`` chars, ``miDOUBLE`` numbers), compressed by
 default; it encodes repeated values once.
+
+Small files are read whole with :func:`load_mat` (``scipy.io.loadmat``).
+Every reading error names the file: a truncated or corrupt file raises a
+:class:`MatFormatError` (a ``ValueError``).
 """
 import os
 import struct
@@ -24,6 +28,7 @@ import zlib
 from typing import Any, BinaryIO, Dict, Iterator, List, Sequence, Tuple
 
 import numpy as np
+from scipy.io import loadmat
 
 MI_INT8, MI_INT32, MI_UINT16, MI_UINT32 = 1, 5, 4, 6
 MI_DOUBLE, MI_MATRIX, MI_COMPRESSED = 9, 14, 15
@@ -151,28 +156,48 @@ def _readonly(arr: np.ndarray) -> np.ndarray:
 
 
 class _Stream:
-    """Sequential bytes of one variable, decompressing on the fly."""
+    """Sequential bytes of one variable, decompressing on the fly.
+
+    Args:
+        f (BinaryIO): The file, positioned at the variable's data.
+        nbytes (int): Bytes of the variable in the file.
+        compressed (bool): The data is zlib-compressed (``miCOMPRESSED``).
+        path (str): The file's path, for error messages.
+    """
 
     CHUNK = 1 << 20
 
-    def __init__(self, f: BinaryIO, nbytes: int, compressed: bool) -> None:
+    def __init__(self, f: BinaryIO, nbytes: int, compressed: bool, path: str) -> None:
         self.f = f
+        self.path = path
         self.left = nbytes
         self.zlib = zlib.decompressobj() if compressed else None
         self.buf = bytearray()
         self.pos = 0
 
     def read(self, n: int) -> memoryview:
-        """The next ``n`` bytes; raises when the variable ends first."""
+        """The next ``n`` bytes.
+
+        Raises:
+            MatFormatError: Naming the file, when the variable or the file
+                ends first or the compressed data is corrupt.
+        """
         while len(self.buf) - self.pos < n:
             if self.left <= 0:
-                raise MatFormatError('truncated MATLAB variable')
+                raise MatFormatError(f'{self.path}: truncated MATLAB variable (its '
+                                     'data ends inside an element)')
             chunk = self.f.read(min(self.CHUNK, self.left))
             self.left -= len(chunk)
             if not chunk:
-                raise MatFormatError('truncated MATLAB file')
+                raise MatFormatError(
+                    f'{self.path}: truncated MATLAB file ({self.f.tell()} bytes, '
+                    f'{self.left} more expected): copy it again from the release')
             if self.zlib is not None:
-                chunk = self.zlib.decompress(chunk)
+                try:
+                    chunk = self.zlib.decompress(chunk)
+                except zlib.error as err:
+                    raise MatFormatError(f'{self.path}: corrupt compressed MATLAB '
+                                         f'data ({err})') from None
             if self.pos > self.CHUNK:
                 del self.buf[:self.pos]
                 self.pos = 0
@@ -211,7 +236,10 @@ class MatFile:
         self.path = path
         with open(path, 'rb') as f:
             header = f.read(128)
-        if len(header) < 128 or header[126:128] != b'IM':
+        if len(header) < 128:
+            raise MatFormatError(f'{path}: truncated MATLAB file ({len(header)} '
+                                 'bytes, shorter than the 128-byte header)')
+        if header[126:128] != b'IM':
             kind = ('MATLAB 7.3 (HDF5)'
                     if header.startswith(b'MATLAB 7.3') else 'unknown')
             raise MatFormatError(
@@ -228,7 +256,7 @@ class MatFile:
                 mtype, nbytes = _U32.unpack(f.read(8))
                 compressed = mtype == MI_COMPRESSED
                 if mtype in (MI_MATRIX, MI_COMPRESSED):
-                    stream = _Stream(f, nbytes, compressed)
+                    stream = _Stream(f, nbytes, compressed, self.path)
                     if not compressed:
                         stream.buf += _U32.pack(mtype, nbytes)
                     yield (self._name(stream), (off + 8, nbytes, compressed))
@@ -254,7 +282,7 @@ class MatFile:
         off, nbytes, compressed = self.variables[key]
         f = open(self.path, 'rb')
         f.seek(off)
-        stream = _Stream(f, nbytes, compressed)
+        stream = _Stream(f, nbytes, compressed, self.path)
         if not compressed:
             stream.buf += _U32.pack(MI_MATRIX, nbytes)
         return f, stream
@@ -422,6 +450,29 @@ def _chain(first: List[bytes], rest: Iterator[bytes]) -> Iterator[bytes]:
     yield from rest
 
 
+def load_mat(path: str) -> Dict[str, Any]:
+    """All variables of a small MATLAB file, as ``scipy.io.loadmat`` reads
+    them.
+
+    Args:
+        path (str): The ``.mat`` file.
+
+    Returns:
+        dict[str, Any]: ``loadmat``'s dict (variable name -> array).
+
+    Raises:
+        MatFormatError: Naming the file, when scipy cannot read it (cut
+            short, e.g. "could not read bytes", or not a MATLAB file).
+    """
+    try:
+        return loadmat(path)
+    except (ValueError, TypeError, OSError, EOFError, struct.error, zlib.error) as err:
+        size = os.path.getsize(path)
+        raise MatFormatError(f'{path}: cannot read this MATLAB file ({size} bytes; '
+                             f'{type(err).__name__}: {err}): truncated or not a '
+                             '.mat file? Copy it again from the release') from None
+
+
 def read_mat(path: str, key: str) -> Any:
     """``MatFile(path).read(key)``: one whole variable."""
     return MatFile(path).read(key)
@@ -445,5 +496,6 @@ def struct_fields(value: Any, path: str, key: str,
 
 
 __all__ = [
-    'MatFile', 'MatFormatError', 'MatStruct', 'read_mat', 'struct_fields', 'write_mat'
+    'MatFile', 'MatFormatError', 'MatStruct', 'load_mat', 'read_mat', 'struct_fields',
+    'write_mat'
 ]

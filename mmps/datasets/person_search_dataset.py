@@ -1,16 +1,15 @@
 """PersonSearchDataset: the mmps annotation schema as an mmdet dataset."""
-import json
 import os.path as osp
 import warnings
 from typing import Dict, List, Optional, Tuple
 
-import cv2
 import numpy as np
 from mmdet.datasets.base_det_dataset import BaseDetDataset
 from mmdet.registry import DATASETS
 
 from mmps.structures import paired_iou, xywh_to_xyxy
-from .validation import MASK_SOURCES
+from .annotation_file import load_annotation_file
+from .validation import MASK_SOURCES, image_file_problem
 
 
 @DATASETS.register_module()
@@ -43,15 +42,23 @@ class PersonSearchDataset(BaseDetDataset):
     query's id that overlaps it most. Any other box with that id (a person id
     labelled twice in one image, as PRW has) stays in the list.
 
+    What the evaluation needs is checked when the data list is built, not
+    after the inference pass: in test mode the file must hold a protocol
+    with queries, and every query and gallery image id must be an image of
+    the file (a ``ValueError`` naming the file otherwise). A missing or
+    empty (0-byte) image file is always found at load time.
+
     Args:
         bad_image (str): What to do in training with an image file that is
-            missing or, when ``verify_images`` is True, cannot be decoded:
+            missing, empty or, when ``verify_images`` is True, cannot be
+            decoded:
             ``'skip'`` (warn, count in ``num_skipped_images``) or
             ``'error'``. In test mode every such image raises, whatever this
             says: the evaluation needs every test image, and dropping a
             gallery image would inflate mAP.
         verify_images (bool): Decode every image once at load time to find
-            corrupt files. Defaults to False (only existence is checked).
+            corrupt files. Defaults to False (only existence and a non-zero
+            size are checked).
         **kwargs: See :class:`mmdet.datasets.BaseDetDataset`;
             ``filter_cfg`` accepts ``filter_empty_gt`` and ``min_size``
             (smaller image side, pixels), applied in training only.
@@ -98,12 +105,7 @@ class PersonSearchDataset(BaseDetDataset):
 
     def load_data_list(self) -> List[dict]:
         """Read the JSON file and build one data info per usable image."""
-        if not osp.isfile(self.ann_file):
-            raise FileNotFoundError(
-                f'annotation file not found: {self.ann_file} (convert or '
-                'generate the dataset first, see docs/dataset_prepare.md)')
-        with open(self.ann_file) as f:
-            data = json.load(f)
+        data = load_annotation_file(self.ann_file)
         for key in ('images', 'annotations'):
             if key not in data:
                 raise KeyError(f'{self.ann_file} has no "{key}" list')
@@ -142,6 +144,8 @@ class PersonSearchDataset(BaseDetDataset):
                 for size, lists in (raw_protocol.get('galleries') or {}).items()
             },
             subsets=raw_protocol.get('subsets') or {})
+        if self.test_mode:
+            self._check_protocol_images(sizes)
 
         data_list = []
         for img in data['images']:
@@ -249,11 +253,44 @@ class PersonSearchDataset(BaseDetDataset):
 
     def _image_problem(self, img_path: str) -> Optional[str]:
         """Why ``img_path`` is unusable, or None when it is fine."""
-        if not osp.isfile(img_path):
-            return f'missing image file {img_path}'
-        if self.verify_images and cv2.imread(img_path) is None:
-            return f'corrupt image file {img_path}'
-        return None
+        return image_file_problem(img_path, decode=self.verify_images)
+
+    def _check_protocol_images(self, sizes: Dict[int, tuple]) -> None:
+        """Refuse a test split whose protocol cannot be evaluated.
+
+        Args:
+            sizes (dict[int, tuple]): Image id -> (width, height) of every
+                image of the file.
+
+        Raises:
+            ValueError: Naming the annotation file: the protocol or its
+                queries are missing, or a query or gallery list names an
+                image id that is not in ``images``.
+        """
+        queries = self._protocol['queries']
+        if not queries:
+            raise ValueError(
+                f'{self.ann_file}: test_mode=True but the file has no protocol '
+                'queries: is it a training split? The evaluation needs the '
+                'test split written by the converter or the generator')
+        unknown = [k for k, q in enumerate(queries) if q['image_id'] not in sizes]
+        if unknown:
+            k = unknown[0]
+            raise ValueError(
+                f'{self.ann_file}: protocol.queries[{k}] names image id '
+                f'{queries[k]["image_id"]}, which is not in "images" '
+                f'({len(unknown)} of {len(queries)} queries); '
+                'tools/misc/check_dataset.py lists every problem of the file')
+        known = np.fromiter(sizes, np.int64, len(sizes))
+        for size, lists in self._protocol['galleries'].items():
+            flat = np.concatenate(lists) if lists else known[:0]
+            bad = flat[~np.isin(flat, known)]
+            if bad.size:
+                raise ValueError(
+                    f'{self.ann_file}: protocol.galleries["{size}"] names image '
+                    f'id {bad[0]}, which is not in "images" ({bad.size} such '
+                    'entries); tools/misc/check_dataset.py lists every problem '
+                    'of the file')
 
     def filter_data(self) -> List[dict]:
         """Drop images without boxes (``filter_empty_gt``) or with a side

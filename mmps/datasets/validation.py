@@ -6,15 +6,24 @@ image``. Besides ids, boxes and the protocol, each box's ``mask_source``
 (``'annotated'`` needs a segmentation) and the segmentation format
 (polygons of >= 3 points, or an RLE of the image size) are checked.
 
+A test split (``info.split == 'test'``) must hold a protocol. Given an
+image folder, every file must exist and be non-empty; the images of a test
+split are also decoded by default, since the evaluation cannot run without
+any of them.
+
 Two findings are warnings, not violations, because the real releases have
 them and the reference evaluation keeps them: a box that extends past the
 image border (the converters do not clip, ``docs/dataset_prepare.md``) and
 a person id labelled on two boxes of one image (PRW has a few).
 """
-import json
+import os
 import os.path as osp
 from collections import Counter
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Set, Tuple, Union
+
+import cv2
+
+from .annotation_file import load_annotation_file
 
 #: Values of an annotation's ``mask_source``: a real person mask, or none
 #: (the box stands in).
@@ -37,27 +46,60 @@ class AnnotationReport(NamedTuple):
     warnings: List[str]
 
 
+def image_file_problem(path: str, decode: bool = False) -> Optional[str]:
+    """Why the image file ``path`` is unusable, or None when it is fine.
+
+    Args:
+        path (str): The image file.
+        decode (bool): Also decode it (OpenCV, as mmcv's loading does);
+            otherwise only its existence and size are checked. Defaults to
+            False.
+
+    Returns:
+        str | None: ``'missing image file <path>'``, ``'empty image file
+        <path> (0 bytes)'``, ``'corrupt image file <path> (N bytes, cannot
+        be decoded)'``, or None.
+    """
+    if not osp.isfile(path):
+        return f'missing image file {path}'
+    size = os.stat(path).st_size
+    if size == 0:
+        return f'empty image file {path} (0 bytes)'
+    if decode and cv2.imread(path) is None:
+        return f'corrupt image file {path} ({size} bytes, cannot be decoded)'
+    return None
+
+
 def validate_annotations(ann: Union[str, dict],
                          img_dir: Optional[str] = None,
-                         name: Optional[str] = None) -> AnnotationReport:
+                         name: Optional[str] = None,
+                         decode: Optional[bool] = None) -> AnnotationReport:
     """Schema violations and warnings of one split.
 
     Args:
         ann (str | dict): Path of an mmps-schema JSON file, or its parsed
             content (as a converter holds it before writing).
-        img_dir (str, optional): When given, each ``file_name`` must exist
-            under it. Defaults to None (files are not looked up).
+        img_dir (str, optional): When given, each ``file_name`` must be a
+            non-empty file under it. Defaults to None (files are not looked
+            up).
         name (str, optional): File name that starts every message.
             Defaults to the base name of ``ann``, or ``'annotations'`` for
             a dict.
+        decode (bool, optional): With ``img_dir``, also decode every
+            image. Defaults to None: decode the images of a test split
+            (``info.split == 'test'``) only.
 
     Returns:
         AnnotationReport: The violations and the warnings.
+
+    Raises:
+        FileNotFoundError: ``ann`` is a path that does not exist.
+        ValueError: ``ann`` is a file that is not valid JSON, naming it
+            (:func:`load_annotation_file`).
     """
     if isinstance(ann, str):
         name = name or osp.basename(ann)
-        with open(ann) as f:
-            data = json.load(f)
+        data = load_annotation_file(ann)
     else:
         name, data = name or 'annotations', ann
     violations: List[str] = []
@@ -72,11 +114,17 @@ def validate_annotations(ann: Union[str, dict],
     for key in ('images', 'annotations', 'categories'):
         if key not in data:
             report(key, 'missing')
-    images = _check_images(data.get('images', []), img_dir, report)
+    is_test = (data.get('info') or {}).get('split') == 'test'
+    images = _check_images(
+        data.get('images', []), img_dir, is_test if decode is None else decode, report)
     ids_by_image = _check_annotations(data.get('annotations', []), images, report, warn)
     protocol = data.get('protocol')
     if protocol:
         _check_protocol(protocol, images, ids_by_image, report, warn)
+    elif is_test:
+        report(
+            'protocol', 'missing or empty: a test split needs the search '
+            'protocol (queries, galleries) to be evaluated')
     return AnnotationReport(violations, warnings)
 
 
@@ -174,9 +222,10 @@ def _check_mask(ann: dict, img: dict) -> List[str]:
     return out
 
 
-def _check_images(images: List[dict], img_dir: Optional[str],
+def _check_images(images: List[dict], img_dir: Optional[str], decode: bool,
                   report: Callable[[str, str], None]) -> Dict[int, dict]:
-    """Fields, unique ids and file names (and files) of ``images[]``.
+    """Fields, unique ids and file names of ``images[]``, and with
+    ``img_dir`` their files (:func:`image_file_problem`).
 
     Returns:
         dict[int, dict]: The first image entry of every id.
@@ -194,10 +243,10 @@ def _check_images(images: List[dict], img_dir: Optional[str],
         if file_name in seen_files:
             report(f'images[{k}]', f'duplicate file_name {file_name}')
         seen_files.add(file_name)
-        if img_dir is not None and file_name is not None and not osp.isfile(
-                osp.join(img_dir, file_name)):
-            report(f'images[{k}]',
-                   f'image file {osp.join(img_dir, file_name)} not found')
+        if img_dir is not None and file_name is not None:
+            problem = image_file_problem(osp.join(img_dir, file_name), decode)
+            if problem:
+                report(f'images[{k}]', problem)
         by_id.setdefault(img.get('id'), img)
     return by_id
 
@@ -242,7 +291,9 @@ def _check_protocol(protocol: dict, images: Dict[int, dict],
                     report: Callable[[str, str], None], warn: Callable[[str, str],
                                                                        None]) -> None:
     """Queries inside known images and findable in every gallery."""
-    queries = protocol.get('queries', [])
+    queries = protocol.get('queries') or []
+    if not queries:
+        report('protocol.queries', 'missing or empty')
     for k, q in enumerate(queries):
         where = f'protocol.queries[{k}]'
         img = images.get(q.get('image_id'))

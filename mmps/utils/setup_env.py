@@ -10,9 +10,10 @@ def register_all_modules(init_default_scope: bool = True) -> None:
 
     ``import mmps`` registers nothing; tools and notebooks call this once.
     A config lists instead the packages it uses in ``custom_imports``
-    (``mmps.datasets``, ``mmps.evaluation``, ``mmps.models``,
-    ``mmps.visualization``); mmps's tools and :mod:`mmps.apis` allow-list
-    the checkpoint globals themselves before they load a checkpoint.
+    (``mmps.datasets``, ``mmps.engine``, ``mmps.evaluation``,
+    ``mmps.models``, ``mmps.visualization``); mmps's tools and
+    :mod:`mmps.apis` allow-list the checkpoint globals themselves before
+    they load a checkpoint.
 
     Args:
         init_default_scope (bool): Also make ``'mmdet'`` the default scope
@@ -21,6 +22,7 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     """
     mmdet.utils.register_all_modules(init_default_scope=init_default_scope)
     import mmps.datasets  # noqa: F401
+    import mmps.engine  # noqa: F401
     import mmps.evaluation  # noqa: F401
     import mmps.models  # noqa: F401
     import mmps.visualization  # noqa: F401

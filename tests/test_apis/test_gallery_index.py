@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from mmps.apis import GalleryIndex
+from mmps.apis import GalleryIndex, ModelFingerprint
 
 
 def make_index(dim: int = 8) -> GalleryIndex:
@@ -74,3 +74,28 @@ def test_load_inconsistent_file(tmp_path, change, message):
     with pytest.raises(ValueError, match='inconsistent') as err:
         GalleryIndex.load(path)
     assert message in str(err.value)
+
+
+def test_the_model_fingerprint_round_trips(tmp_path):
+    index = make_index()
+    index.model_fingerprint = ModelFingerprint(weights='a' * 64, config='b' * 64)
+    path = str(tmp_path / 'gallery.npz')
+    index.save(path)
+    assert GalleryIndex.load(path).model_fingerprint == index.model_fingerprint
+    # an index that records no model (built by hand, or saved by an older
+    # mmps) loads with None
+    make_index().save(path)
+    assert GalleryIndex.load(path).model_fingerprint is None
+
+
+def test_load_half_a_fingerprint(tmp_path):
+    path = str(tmp_path / 'gallery.npz')
+    make_index().save(path)
+    with np.load(path) as archive:
+        arrays = dict(archive)
+    np.savez(path, model_weights_sha256=np.asarray('a' * 64), **arrays)
+    with pytest.raises(
+            ValueError,
+            match='inconsistent: its model fingerprint needs '
+            'both model_weights_sha256 and model_config_sha256'):
+        GalleryIndex.load(path)

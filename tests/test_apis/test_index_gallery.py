@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from mmps.apis import index_gallery
+from mmps.apis import index_gallery, model_fingerprint
 from .conftest import EMBED_DIM, IMG_H, IMG_W, scene
 
 
@@ -66,3 +66,39 @@ def test_bad_array_and_batch_size(searcher):
         index_gallery(searcher, [scene(0)], batch_size=0)
     with pytest.raises(ValueError, match='empty'):
         index_gallery(searcher, [])
+
+
+def test_the_index_records_the_model(searcher, gallery_index):
+    assert gallery_index.model_fingerprint == model_fingerprint(searcher)
+
+
+def test_skip_unreadable_leaves_out_what_fails_to_decode(searcher, gallery_dir,
+                                                         gallery_index, tmp_path):
+    """A PNG cut after its header passes the check before the pass and fails
+    when decoded; with skip_unreadable the other images are indexed."""
+    folder = tmp_path / 'gallery'
+    shutil.copytree(gallery_dir, folder)
+    data = (folder / 'a.png').read_bytes()
+    (folder / 'a.png').write_bytes(data[:64])
+    with pytest.raises(
+            ValueError, match=r'cannot read image .*a\.png.*skip_unreadable'):
+        index_gallery(searcher, str(folder), progress=False)
+    with pytest.warns(UserWarning) as records:
+        index = index_gallery(
+            searcher, str(folder), batch_size=2, progress=False, skip_unreadable=True)
+    messages = [str(record.message) for record in records]
+    assert any('skipping an unreadable gallery image: cannot read image' in m
+               and m.endswith('a.png: corrupt or not an image file') for m in messages)
+    assert 'skipped 1 of 3 gallery images (unreadable); the index holds the other 2' \
+        in messages
+    assert index.names == [str(folder / 'b.jpg'), str(folder / 'c.png')]
+    np.testing.assert_allclose(
+        index.embeddings[0], gallery_index.embeddings[1], atol=1e-4)
+
+
+def test_skip_unreadable_with_no_readable_image(searcher, tmp_path):
+    (tmp_path / 'a.png').write_bytes(b'')
+    with pytest.warns(UserWarning, match='a.png'):
+        with pytest.raises(
+                ValueError, match='none of the 1 gallery images can be read'):
+            index_gallery(searcher, str(tmp_path), progress=False, skip_unreadable=True)

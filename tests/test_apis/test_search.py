@@ -45,13 +45,22 @@ def test_the_query_embedding_ranks_first(searcher):
         scores=[np.full(2, 0.9), np.array([0.95, 0.9, 0.1])],
         embeddings=[others[:2],
                     np.concatenate([others[2:3], query, -query])])
-    hits = search(searcher, image, QUERY_BOX, index, topk=10, score_thr=0.5)
+    # built by hand: the index records no model
+    hits = search(
+        searcher,
+        image,
+        QUERY_BOX,
+        index,
+        topk=10,
+        score_thr=0.5,
+        allow_other_model=True)
     assert len(hits) == 4  # the 0.1-score detection is dropped
     assert hits[0].image == 'y.png' and hits[0].image_index == 1
     np.testing.assert_array_equal(hits[0].box, [5., 6., 50., 70.])
     assert hits[0].similarity == pytest.approx(1.0, abs=1e-5)
     assert hits[0].score == pytest.approx(0.9)
-    assert len(search(searcher, image, QUERY_BOX, index, topk=2)) == 2
+    assert len(
+        search(searcher, image, QUERY_BOX, index, topk=2, allow_other_model=True)) == 2
 
 
 def test_a_model_that_is_no_person_searcher_is_refused(searcher):
@@ -93,7 +102,7 @@ def test_index_of_another_embedding_dim(searcher):
     index = GalleryIndex(['z.png'], [np.zeros((1, 4))], [np.ones(1)],
                          [np.ones((1, EMBED_DIM * 2))])
     with pytest.raises(ValueError, match=f'{EMBED_DIM * 2}-d .* {EMBED_DIM}-d'):
-        search(searcher, scene(0), QUERY_BOX, index)
+        search(searcher, scene(0), QUERY_BOX, index, allow_other_model=True)
 
 
 def test_unreadable_query_image(searcher, gallery_index, tmp_path):

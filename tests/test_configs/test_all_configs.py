@@ -33,6 +33,7 @@ def test_config_builds_model(name):
     runtime = Config.fromfile(get_config_file('_base_/default_runtime.py'))
     assert cfg.default_scope == 'mmdet'
     assert cfg.custom_imports == runtime.custom_imports
+    assert cfg.custom_hooks == runtime.custom_hooks
     model = MODELS.build(cfg.model)
     assert sum(p.numel() for p in model.parameters()) > 0
 

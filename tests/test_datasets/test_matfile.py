@@ -1,9 +1,11 @@
+import re
+
 import numpy as np
 import pytest
 from scipy.io import loadmat, savemat
 
-from mmps.datasets.matfile import (MatFile, MatFormatError, MatStruct, read_mat,
-                                   write_mat)
+from mmps.datasets.matfile import (MatFile, MatFormatError, MatStruct, load_mat,
+                                   read_mat, write_mat)
 
 
 def _scipy_struct(fields, rows):
@@ -92,3 +94,37 @@ def test_not_a_v5_file(tmp_path):
     path.write_bytes(b'MATLAB 7.3 MAT-file'.ljust(128, b' '))
     with pytest.raises(MatFormatError, match='7.3'):
         MatFile(str(path))
+
+
+def _cut(path, keep):
+    raw = path.read_bytes()
+    path.write_bytes(raw[:keep if keep >= 0 else len(raw) + keep])
+
+
+@pytest.mark.parametrize('compress', [False, True])
+def test_truncated_file_names_itself(tmp_path, compress):
+    path = tmp_path / 'd.mat'
+    write_mat(str(path), dict(x=np.arange(400.0).reshape(20, 20)), compress=compress)
+    _cut(path, -100)
+    with pytest.raises(
+            MatFormatError, match=f'^{re.escape(str(path))}: truncated MATLAB file'):
+        read_mat(str(path), 'x')
+    _cut(path, 60)
+    with pytest.raises(
+            MatFormatError,
+            match=f'^{re.escape(str(path))}: truncated MATLAB file '
+            r'\(60 bytes, shorter than the 128-byte header\)'):
+        MatFile(str(path))
+
+
+def test_load_mat_names_the_file_scipy_cannot_read(tmp_path):
+    path = tmp_path / 'frame.jpg.mat'
+    savemat(str(path), dict(box_new=np.ones((3, 5))))
+    assert load_mat(str(path))['box_new'].shape == (3, 5)
+    size = len(path.read_bytes()) // 2
+    _cut(path, size)
+    with pytest.raises(
+            MatFormatError,
+            match=f'^{re.escape(str(path))}: cannot read this MATLAB file '
+            fr'\({size} bytes; '):
+        load_mat(str(path))

@@ -112,6 +112,10 @@ CASES = {
      'protocol.galleries[1][0]: unknown image ids [8]'),
     'subset_out_of_range': (lambda d: d['protocol']['subsets'].update(occlusion=[3]),
                             'protocol.subsets[occlusion]: query indices [3]'),
+    'test_split_without_protocol': (lambda d: d.pop('protocol'),
+                                    'protocol: missing or empty: a test split'),
+    'protocol_without_queries': (lambda d: d['protocol'].update(queries=[]),
+                                 'protocol.queries: missing or empty'),
     'mask_source_missing': (lambda d: d['annotations'][2].pop('mask_source'),
                             'annotations[2]: missing "mask_source"'),
     'mask_source_unknown': (lambda d: d['annotations'][2].update(mask_source='guessed'),
@@ -230,13 +234,35 @@ def test_cli_limits_the_warnings_it_prints(tmp_path):
     assert '0 violation(s), 3 warning(s) in 1 file(s)' in res.stdout
 
 
-def test_missing_image_file(tmp_path):
-    (tmp_path / 'imgs').mkdir()
-    (tmp_path / 'imgs' / 'a.jpg').write_bytes(b'x')
-    problems = _run(tmp_path, _valid(), str(tmp_path / 'imgs'))
-    assert len(problems) == 1
-    assert problems[0].startswith('test.json: images[1]: image file')
-    assert 'b.jpg not found' in problems[0]
+def test_image_files(tmp_path):
+    """Missing and empty files always count; test images are decoded unless
+    ``decode=False``, training images only with ``decode=True``."""
+    img_dir = tmp_path / 'imgs'
+    img_dir.mkdir()
+    (img_dir / 'a.jpg').write_bytes(b'x')
+    path = tmp_path / 'test.json'
+    path.write_text(json.dumps(_valid()))
+    missing = f'test.json: images[1]: missing image file {img_dir / "b.jpg"}'
+    corrupt = (f'test.json: images[0]: corrupt image file {img_dir / "a.jpg"} '
+               '(1 bytes, cannot be decoded)')
+    assert validate_annotations(str(path),
+                                str(img_dir)).violations == [corrupt, missing]
+    assert validate_annotations(
+        str(path), str(img_dir), decode=False).violations == [missing]
+    (img_dir / 'b.jpg').write_bytes(b'')
+    empty = f'test.json: images[1]: empty image file {img_dir / "b.jpg"} (0 bytes)'
+    assert validate_annotations(
+        str(path), str(img_dir), decode=False).violations == [empty]
+    train = _valid()
+    train['info']['split'] = 'train'
+    del train['protocol']
+    assert validate_annotations(
+        train, str(img_dir)).violations == [empty.replace('test.json', 'annotations')]
+    assert validate_annotations(
+        train, str(img_dir), decode=True).violations == [
+            corrupt.replace('test.json', 'annotations'),
+            empty.replace('test.json', 'annotations')
+        ]
 
 
 def test_cli_exit_code(tmp_path):

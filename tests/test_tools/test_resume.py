@@ -14,8 +14,11 @@ def test_resume_continues_where_it_stopped(reference_run, toy_root):
     crashing_config = osp.join(toy_root, 'smoke_killed_after_epoch_6.py')
     with open(crashing_config, 'w') as f:
         f.write(f'_base_ = [{SMOKE_CONFIG!r}]\n'
-                "custom_imports = dict(imports=['mmps.models', 'mmps.testing'])\n"
-                "custom_hooks = [dict(type='KillAfterEpochHook', epoch=6)]\n")
+                "custom_imports = dict(imports=['mmps.engine', 'mmps.models', "
+                "'mmps.testing'])\n"
+                "custom_hooks = [dict(type='NonFiniteGuardHook'), "
+                "dict(type='LossDivergenceHook'), "
+                "dict(type='KillAfterEpochHook', epoch=6)]\n")
     # the reference run, killed (SIGKILL) right after epoch 6 is checkpointed ...
     crashed = run_tool(
         'train.py',

@@ -2,7 +2,8 @@
 import subprocess
 import sys
 
-from mmdet.registry import DATASETS, METRICS, MODELS, TRANSFORMS, VISUALIZERS
+from mmdet.registry import (DATASETS, HOOKS, METRICS, MODELS, RUNNERS, TRANSFORMS,
+                            VISUALIZERS)
 
 from mmps.utils import register_all_modules
 
@@ -11,7 +12,7 @@ import sys
 import mmps
 from mmdet.registry import MODELS
 assert 'PersonSearchTwoStage' not in MODELS.module_dict, 'registered'
-heavy = [m for m in ('mmps.models', 'mmps.datasets', 'mmps.evaluation',
+heavy = [m for m in ('mmps.models', 'mmps.datasets', 'mmps.evaluation', 'mmps.engine',
                      'mmps.apis', 'mmps.visualization', 'mmcv.ops')
          if m in sys.modules]
 assert not heavy, heavy
@@ -32,6 +33,9 @@ def test_register_all_modules_fills_every_registry():
     for registry, name in [(MODELS, 'PersonSearchTwoStage'), (MODELS, 'OIMLoss'),
                            (DATASETS, 'PersonSearchDataset'),
                            (TRANSFORMS, 'PackPersonSearchInputs'),
-                           (METRICS, 'PersonSearchMetric'), (MODELS, 'RetinaNet')]:
+                           (METRICS, 'PersonSearchMetric'),
+                           (HOOKS, 'AtomicCheckpointHook'),
+                           (HOOKS, 'NonFiniteGuardHook'),
+                           (RUNNERS, 'StrictCheckpointRunner'), (MODELS, 'RetinaNet')]:
         assert name in registry.module_dict, name
     assert len(VISUALIZERS.module_dict) > 0

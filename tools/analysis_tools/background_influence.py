@@ -35,10 +35,11 @@ import sys
 from typing import Dict, List, Sequence, Tuple
 
 from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
 
+from mmps.engine import StrictCheckpointRunner
 from mmps.evaluation.functional import load_protocol
-from mmps.utils import adapt_cfg_to_cpu_launch, load_tool_cfg, register_all_modules
+from mmps.utils import (CheckpointError, adapt_cfg_to_cpu_launch, load_tool_cfg,
+                        register_all_modules)
 
 VARIANTS = ('orig', 'mb', 'mf', 'rf', 'rb')
 
@@ -271,7 +272,11 @@ def main() -> None:
     for name, (gallery_size, variant_cfgs) in cfgs.items():
         rows[name] = dict(gallery_size=gallery_size)
         for variant, cfg in variant_cfgs.items():
-            metrics = Runner.from_cfg(cfg).test()
+            try:
+                metrics = StrictCheckpointRunner.from_cfg(cfg).test()
+            except CheckpointError as error:
+                print(f'{osp.basename(__file__)}: error: {error}', file=sys.stderr)
+                sys.exit(1)
             rows[name][variant] = dict(
                 mAP=metrics[f'{prefix}mAP'], top1=metrics[f'{prefix}top1'])
     boxes = 'detected boxes' if args.detected else 'ground-truth boxes'

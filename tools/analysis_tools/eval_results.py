@@ -13,6 +13,12 @@ The search ranks the gallery detections scoring >= ``--search-score-thr``
 SeqNet's values for the annotation file's dataset (CUHK-SYSU 10 / 3, PRW
 30 / 4).
 
+Every error is one line ``error: ...`` with exit status 1: a missing
+file, an annotation file or results pickle that cannot be read (naming the
+file), a malformed record (naming its image), a bad option. When no
+gallery detection reaches a score threshold, a note under the table says
+so.
+
 Example:
     python tools/analysis_tools/eval_results.py \\
         data/CUHK-SYSU/mmps/test.json work_dirs/results.pkl \\
@@ -20,6 +26,7 @@ Example:
 """
 import argparse
 import json
+import os.path as osp
 
 from mmps.evaluation.functional import (evaluate_results, format_table, load_protocol,
                                         load_results, summarize)
@@ -66,8 +73,15 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
+    for what, path in (('annotation', args.ann_file), ('results', args.results)):
+        if not osp.isfile(path):
+            raise SystemExit(f'error: {what} file {path} does not exist')
     try:
         protocol = load_protocol(args.ann_file)
+    except (OSError, KeyError, TypeError, ValueError) as err:
+        raise SystemExit(f'error: {args.ann_file}: no usable test protocol '
+                         f'({type(err).__name__}: {err})')
+    try:
         report = evaluate_results(
             load_results(args.results),
             protocol,

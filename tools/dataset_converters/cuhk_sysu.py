@@ -8,23 +8,35 @@ Usage::
     python tools/dataset_converters/cuhk_sysu.py data/CUHK-SYSU
 """
 import argparse
+import os.path as osp
 import time
+from typing import Tuple
 
 from mmps.datasets.converters import convert_cuhk_sysu
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args() -> Tuple[argparse.ArgumentParser, argparse.Namespace]:
     parser = argparse.ArgumentParser(
         description='Convert CUHK-SYSU to the mmps annotation schema')
     parser.add_argument('root', help='release root (holds Image/, annotation/)')
     parser.add_argument('--out-dir', help='output folder (default ROOT/mmps)')
-    return parser.parse_args()
+    args = parser.parse_args()
+    if not osp.isdir(args.root):
+        parser.exit(
+            2, f'{parser.prog}: error: release root {args.root} is not a '
+            'folder\n')
+    return parser, args
 
 
 def main() -> None:
-    args = parse_args()
+    parser, args = parse_args()
     start = time.perf_counter()
-    convert_cuhk_sysu(args.root, args.out_dir)
+    try:
+        convert_cuhk_sysu(args.root, args.out_dir)
+    except (OSError, KeyError, ValueError) as err:
+        # str() of a KeyError quotes its message
+        message = err.args[0] if isinstance(err, KeyError) and err.args else err
+        parser.exit(1, f'{parser.prog}: error: {message}\n')
     print(f'done in {time.perf_counter() - start:.1f} s')
 
 

@@ -7,7 +7,7 @@ Expected release layout under ``root``::
                                        #   rows [id, x, y, w, h], id -2 unlabelled
     frame_train.mat                    # img_index_train: frame names
     frame_test.mat                     # img_index_test
-    query_info.txt                     # "id x y w h frame" per line
+    query_info.txt                     # "id x y w h frame" per line (CRLF)
 
 Writes ``<out-dir>/train.json`` and ``<out-dir>/test.json`` (default
 ``<root>/mmps``) with ``file_name`` relative to ``frames``, after checking
@@ -28,16 +28,21 @@ Boxes are not clipped to the frame. A person id on two boxes of one frame
 (the release has a few, e.g. id 297 in ``c1s2_024091.jpg``) is kept; the
 summary counts such boxes and names the first. The command line is
 ``tools/dataset_converters/prw.py``.
+
+Every error names its file, and for ``query_info.txt`` the line (as an
+editor numbers it, whether lines end in CRLF or LF): a ``.mat`` file cut
+short, a line without six fields, a person id that is not an integer, a
+coordinate that is not a finite number.
 """
 import math
 import os.path as osp
 import re
 from functools import partial
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
-from scipy.io import loadmat
 
+from ..matfile import load_mat
 from .schema_builder import (SchemaBuilder, dump_splits, format_summary, image_size,
                              require_path)
 
@@ -73,7 +78,7 @@ def reference_query_box(xywh: Sequence[float]) -> List[float]:
 
 def load_frame_list(path: str, key: str) -> list:
     """Frame file names (with ``.jpg``) from ``frame_{train,test}.mat``."""
-    mat = loadmat(path)
+    mat = load_mat(path)
     if key not in mat:
         found = sorted(k for k in mat if not k.startswith('__'))
         raise KeyError(f'{path}: expected key {key!r}, found {found}')
@@ -82,12 +87,88 @@ def load_frame_list(path: str, key: str) -> list:
 
 def load_frame_boxes(path: str) -> np.ndarray:
     """(n, 5) rows ``[id, x, y, w, h]`` of one ``.jpg.mat`` file."""
-    mat = loadmat(path)
+    mat = load_mat(path)
     for key in BOX_KEYS:
         if key in mat:
             return np.asarray(mat[key], dtype=np.float64).reshape(-1, 5)
     found = sorted(k for k in mat if not k.startswith('__'))
     raise KeyError(f'{path}: expected one of {list(BOX_KEYS)}, found {found}')
+
+
+def parse_query_line(fields: Sequence[str], where: str) -> Tuple[int, List[float], str]:
+    """(person id, [x, y, w, h], frame) of one ``query_info.txt`` line.
+
+    Args:
+        fields (Sequence[str]): The line split at whitespace.
+        where (str): ``'<file>:<line>'``, which starts every message.
+
+    Raises:
+        ValueError: The line does not have six fields, the id is not an
+            integer, or a coordinate is not a finite number.
+    """
+    if len(fields) != 6:
+        raise ValueError(f'{where}: expected 6 fields "id x y w h frame", got '
+                         f'{len(fields)}: {" ".join(fields)!r}')
+    try:
+        pid = int(fields[0])
+    except ValueError:
+        raise ValueError(f'{where}: person id {fields[0]!r} is not an '
+                         'integer') from None
+    box = []
+    for name, text in zip('xywh', fields[1:5]):
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value):
+            raise ValueError(f'{where}: {name} = {text!r} is not a finite number')
+        box.append(value)
+    return pid, box, fields[5]
+
+
+def load_queries(path: str,
+                 test_frames: Set[str]) -> List[Tuple[str, List[float], int]]:
+    """Protocol queries of ``query_info.txt``, blank lines skipped.
+
+    Read before the frames, so that a bad line stops the conversion at
+    once.
+
+    Args:
+        path (str): The ``query_info.txt`` file.
+        test_frames (set[str]): File names of the test frames.
+
+    Returns:
+        list[tuple]: (frame file name, box :func:`reference_query_box`,
+        person id) of every query, in file order.
+
+    Raises:
+        ValueError: ``'<path>:<line>: ...'`` for the first bad line
+            (:func:`parse_query_line`, a frame outside ``frame_test.mat``,
+            a box with w or h <= 0), or text that is not UTF-8.
+    """
+    with open(path, 'rb') as f:
+        raw = f.read()
+    try:
+        text = raw.decode('utf-8')
+    except UnicodeDecodeError as err:
+        line = raw[:err.start].count(b'\n') + 1
+        raise ValueError(f'{path}:{line}: not UTF-8 text (byte {err.start})') from None
+    queries = []
+    for k, line in enumerate(text.split('\n')):
+        fields = line.split()
+        if not fields:
+            continue
+        where = f'{path}:{k + 1}'
+        pid, xywh, name = parse_query_line(fields, where)
+        frame = name + '.jpg'
+        if frame not in test_frames:
+            raise ValueError(f'{where}: frame {frame} is not in frame_test.mat')
+        bbox = reference_query_box(xywh)
+        if not (bbox[2] > 0 and bbox[3] > 0):
+            raise ValueError(f'{where}: query box {fields[1:5]} has w or h <= 0 '
+                             'once its negative corners are set to 0')
+        queries.append((frame, bbox, pid))
+    return queries
 
 
 def camera_of(frame: str) -> int:
@@ -136,7 +217,9 @@ def convert_prw(root: str,
             require(osp.join(root, 'frame_test.mat'), 'frame_test.mat'),
             'img_index_test'),
     }
-    query_txt = require(osp.join(root, 'query_info.txt'), 'query_info.txt')
+    queries = load_queries(
+        require(osp.join(root, 'query_info.txt'), 'query_info.txt'),
+        set(splits['test']))
     builders = {}
     test_ids = {}
     for split, frames in splits.items():
@@ -154,28 +237,13 @@ def convert_prw(root: str,
                 test_ids[frame] = image_id
         builders[split] = builder
 
-    queries = []
-    with open(query_txt, 'rb') as f:
-        lines = f.read().decode('utf-8').splitlines()
-    for k, line in enumerate(lines):
-        if not line.strip():
-            continue
-        parts = line.split()
-        if len(parts) != 6:
-            raise ValueError(f'{query_txt}:{k + 1}: expected '
-                             f'"id x y w h frame", got {line!r}')
-        frame = parts[5] + '.jpg'
-        if frame not in test_ids:
-            raise ValueError(f'{query_txt}:{k + 1}: frame {frame} is not '
-                             'in frame_test.mat')
-        bbox = reference_query_box(parts[1:5])
-        if not (bbox[2] > 0 and bbox[3] > 0):
-            raise ValueError(f'{query_txt}:{k + 1}: query box '
-                             f'{parts[1:5]} has w or h <= 0 once its '
-                             'negative corners are set to 0')
-        queries.append(
-            dict(image_id=test_ids[frame], bbox=bbox, person_id=int(parts[0])))
-    builders['test'].protocol = dict(queries=queries, galleries={}, subsets={})
+    builders['test'].protocol = dict(
+        queries=[
+            dict(image_id=test_ids[frame], bbox=bbox, person_id=pid)
+            for frame, bbox, pid in queries
+        ],
+        galleries={},
+        subsets={})
     stats = dump_splits(builders, out_dir)
     if verbose:
         print(format_summary('PRW', stats))

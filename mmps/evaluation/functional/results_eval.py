@@ -58,6 +58,9 @@ def to_record(sample) -> dict:
         model's dtypes.
     """
     img_id = _field(sample, 'img_id')
+    if img_id is None:
+        raise ValueError(f'a {type(sample).__name__} without img_id is not an output '
+                         'sample')
     pred = _field(sample, 'pred_instances')
     if pred is None:
         raise ValueError(f'image {img_id}: the sample has no pred_instances')
@@ -84,10 +87,32 @@ def load_results(path: str) -> List[dict]:
 
     Accepts ``PersonSearchMetric(outfile_path=...)`` dumps (records) and
     ``tools/test.py --out`` dumps (output data samples as dicts).
+
+    Raises:
+        ValueError: One line starting with ``path``: the file is not a
+            pickle (cut short, another format), does not hold a list, or an
+            item is neither a record nor an output sample (its index).
     """
     with open(path, 'rb') as f:
-        items = pickle.load(f)
-    return [item if 'embeddings' in item else to_record(item) for item in items]
+        try:
+            items = pickle.load(f)
+        except Exception as err:  # unpickling raises many types
+            raise ValueError(f'{path}: not a results pickle ({f.tell()} bytes '
+                             f'read; {type(err).__name__}: {err})') from None
+    if not isinstance(items, (list, tuple)):
+        raise ValueError(f'{path}: holds a {type(items).__name__}, expected a list of '
+                         'per-image results (PersonSearchMetric outfile_path or '
+                         'tools/test.py --out)')
+    records = []
+    for k, item in enumerate(items):
+        if isinstance(item, dict) and 'embeddings' in item:
+            records.append(item)
+            continue
+        try:
+            records.append(to_record(item))
+        except (TypeError, ValueError) as err:
+            raise ValueError(f'{path}: item {k}: {err}') from None
+    return records
 
 
 def check_record(record: dict, normalize: bool = False) -> dict:
@@ -230,8 +255,9 @@ def evaluate_results(results: Sequence[dict],
         scores the labelled boxes of the images holding one, and skips the
         other images with their detections, as SeqNet's
         ``eval_detection(labeled_only=True)``), ``main`` (the
-        headline setting: '100' when present, else 'full'), and
-        ``settings``.
+        headline setting: '100' when present, else 'full'), ``settings``,
+        ``num_detections`` (gallery detections of all images) and
+        ``max_score`` (their highest score; None without any).
     """
     default_k1, default_k2 = SEQNET_CBGM_K.get(protocol.dataset, (10, 3))
     cbgm_k1 = default_k1 if cbgm_k1 is None else int(cbgm_k1)
@@ -336,7 +362,9 @@ def evaluate_results(results: Sequence[dict],
             cbgm_k1=cbgm_k1,
             **common),
         main='100' if '100' in names else ('full' if 'full' in names else names[0]),
-        settings=settings)
+        settings=settings,
+        num_detections=len(scores),
+        max_score=float(scores.max()) if len(scores) else None)
     labelled_gt = protocol.gt_pids >= 0
     # labelled boxes only, as SeqNet's eval_detection(labeled_only=True):
     # images without a labelled person are skipped, detections included
@@ -443,8 +471,32 @@ def summarize(report: dict, protocol: SearchProtocol) -> Dict[str, float]:
     return out
 
 
+def _threshold_notes(report: dict) -> List[str]:
+    """Lines saying that no gallery detection reaches a score threshold,
+    which makes the figures it governs 0 whatever the embeddings are."""
+    count, top = report['num_detections'], report['max_score']
+    if not count:
+        return [
+            'note: the results hold no gallery detection: the search and '
+            'detection figures are 0 (only the labeled rows use ground-truth '
+            'boxes)'
+        ]
+    notes = []
+    for key, rows in (('search_score_thr', 'search rows'), ('det_score_thr',
+                                                            'detection figures')):
+        thr = report['settings'][key]
+        if top < thr:
+            notes.append(f'note: no gallery detection scores >= {key} {thr} '
+                         f'(highest {top:.4g} of {count} detections): the {rows} '
+                         'are 0 because nothing passes the threshold; lower it or '
+                         'check the detector')
+    return notes
+
+
 def format_table(report: dict, protocol: SearchProtocol) -> str:
-    """A plain-text results table of a report (one row per setting)."""
+    """A plain-text results table of a report (one row per setting),
+    followed by a note for each score threshold that no gallery detection
+    reaches."""
     settings = report['settings']
     lines = [
         f'person search on {protocol.dataset!r}: {protocol.num_queries} '
@@ -481,4 +533,4 @@ def format_table(report: dict, protocol: SearchProtocol) -> str:
                  f'AP {100 * det["all"][1]:.2f}; labelled boxes only: '
                  f'recall {100 * det["labeled"][0]:.2f} '
                  f'AP {100 * det["labeled"][1]:.2f}')
-    return '\n'.join(lines)
+    return '\n'.join(lines + _threshold_notes(report))

@@ -1,11 +1,13 @@
 """evaluate_results on per-image records: numbers, settings, bad input."""
 import copy
+import pickle
+import re
 
 import numpy as np
 import pytest
 
 from mmps.evaluation.functional import (eval_search, evaluate_results, format_table,
-                                        load_protocol, summarize)
+                                        load_protocol, load_results, summarize)
 from mmps.structures import paired_iou
 from mmps.testing import loop_search, make_search_split
 
@@ -58,6 +60,30 @@ def test_score_thresholds_drop_everything(split):
     assert flat['mAP'] == 0.0 and flat['det_recall'] == pytest.approx(1.0)
     flat = summarize(evaluate_results(records, protocol, det_score_thr=1.01), protocol)
     assert flat['mAP'] > 0.5 and flat['det_recall'] == 0.0
+
+
+def test_table_notes_thresholds_no_detection_reaches(split):
+    """All-zero rows come with their reason, under the table."""
+    protocol, records = split
+    top = max(float(r['scores'].max()) for r in records)
+    assert 'note:' not in format_table(evaluate_results(records, protocol), protocol)
+    lines = format_table(
+        evaluate_results(records, protocol, search_score_thr=1.01, det_score_thr=1.01),
+        protocol).splitlines()
+    assert lines[-2:] == [
+        f'note: no gallery detection scores >= {key} 1.01 (highest {top:.4g} of '
+        f'40 detections): the {rows} are 0 because nothing passes the threshold; '
+        'lower it or check the detector'
+        for key, rows in (('search_score_thr', 'search rows'), ('det_score_thr',
+                                                                'detection figures'))
+    ]
+    empty = copy.deepcopy(records)
+    for r in empty:
+        r['bboxes'], r['scores'] = np.zeros((0, 4)), np.zeros(0)
+        r['embeddings'] = np.zeros((0, 8))
+    table = format_table(evaluate_results(empty, protocol), protocol)
+    assert table.splitlines()[-1].startswith(
+        'note: the results hold no gallery detection: ')
 
 
 def test_low_scoring_detections_count_for_detection_not_search(split):
@@ -118,6 +144,20 @@ def test_bad_input_names_the_image(split, changes, message):
     protocol, records = split
     with pytest.raises(ValueError, match=message):
         evaluate_results(_broken(records, 2, **changes), protocol)
+
+
+@pytest.mark.parametrize('content, message', [
+    (b'', r': not a results pickle \(0 bytes read; EOFError'),
+    (pickle.dumps(dict(img_id=1)), ': holds a dict, expected a list'),
+    (pickle.dumps([dict(pred_instances=dict())]), ': item 0: a dict without img_id'),
+    (pickle.dumps([dict(img_id=3)]), ': item 0: image 3: the sample has no '
+     'pred_instances'),
+])
+def test_unreadable_results_file_is_named(tmp_path, content, message):
+    path = tmp_path / 'results.pkl'
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match='^' + re.escape(str(path)) + message):
+        load_results(str(path))
 
 
 def test_missing_query_image(split):

@@ -296,6 +296,6 @@ def test_kill_during_save_keeps_the_previous_checkpoint_and_resume_continues(
     assert warnings[0].endswith(
         f'checkpoint {work_dir}/epoch_2.pth is truncated or not a PyTorch '
         f'checkpoint ({size} bytes); resuming from {work_dir}/epoch_1.pth, the '
-        'newest loadable checkpoint of that folder'), warnings[0]
+        f'newest loadable checkpoint of {work_dir}'), warnings[0]
     assert 'resumed epoch: 1, iter: 4' in log
     assert read_checkpoint(str(work_dir / 'epoch_3.pth'))['meta']['iter'] == 12

@@ -132,7 +132,8 @@ class StrictCheckpointRunner(Runner):
 
         Raises:
             CheckpointError: ``last_checkpoint`` exists but neither the
-                checkpoint it names nor any other of its folder loads.
+                checkpoint it names nor any other of its folder or of the
+                work dir loads.
         """
         record = osp.join(self.work_dir, 'last_checkpoint')
         if not osp.isfile(record):
@@ -144,18 +145,25 @@ class StrictCheckpointRunner(Runner):
             problem = _why_not_resumable(named)
             if problem is None:
                 return named
-            folder = osp.dirname(named) or self.work_dir
+            folders = [osp.dirname(named) or self.work_dir, self.work_dir]
         else:
-            problem, folder = f'{record} is empty', self.work_dir
-        candidates = sorted(glob(osp.join(folder, '*.pth')), key=osp.getmtime)
+            problem, folders = f'{record} is empty', [self.work_dir]
+        # the named checkpoint's folder, then the work dir (the folder named
+        # in last_checkpoint may be gone: a work dir moved or copied)
+        folders = list(dict.fromkeys(osp.abspath(folder) for folder in folders))
+        candidates = sorted(
+            {path
+             for folder in folders for path in glob(osp.join(folder, '*.pth'))},
+            key=osp.getmtime)
         for candidate in reversed(candidates):
             if osp.abspath(candidate) != osp.abspath(named) \
                     and _why_not_resumable(candidate) is None:
                 self.logger.warning(f'{problem}; resuming from {candidate}, the '
-                                    'newest loadable checkpoint of that folder')
+                                    'newest loadable checkpoint of '
+                                    f'{" or ".join(folders)}')
                 return candidate
         raise CheckpointError(f'cannot resume: {problem}, and no other checkpoint '
-                              f'in {folder} can be loaded')
+                              f'in {" or ".join(folders)} can be loaded')
 
     def load_or_resume(self) -> None:
         """Load ``load_from``, resume from it, or auto-resume from the

@@ -192,7 +192,20 @@ def test_auto_resume_skips_to_the_newest_loadable_checkpoint(work_dir, damage, p
     assert len(resuming) == 1, warnings
     assert re.fullmatch(
         f'{problem}; resuming from \\S+/{resumed}, the newest loadable '
-        'checkpoint of that folder', resuming[0]), resuming[0]
+        'checkpoint of \\S+', resuming[0]), resuming[0]
+    assert epoch_of(work_dir, 'epoch_3.pth') == 3
+
+
+def test_auto_resume_finds_the_work_dir_when_the_recorded_folder_is_gone(work_dir):
+    """A work dir moved or copied: ``last_checkpoint`` names a folder that
+    no longer exists; the work dir's own checkpoints are used."""
+    gone = osp.join(osp.dirname(work_dir), 'moved_away', 'epoch_2.pth')
+    with open(osp.join(work_dir, 'last_checkpoint'), 'w') as f:
+        f.write(gone)
+    resuming = [w for w in resume(work_dir) if 'newest loadable' in w]
+    assert len(resuming) == 1, resuming
+    assert resuming[0].startswith(f'checkpoint {gone} does not exist; resuming '
+                                  f'from {osp.abspath(work_dir)}/epoch_2.pth')
     assert epoch_of(work_dir, 'epoch_3.pth') == 3
 
 

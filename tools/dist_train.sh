@@ -25,17 +25,8 @@ NNODES=${NNODES:-1}
 NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO="$(cd "$ROOT/.." && pwd)"
-# the interpreter: the project's venv, as make uses it (VENV, default .venv,
-# relative to the repository), else $PYTHON, else the python on PATH
-VENV=${VENV:-.venv}
-case "$VENV" in /*) ;; *) VENV="$REPO/$VENV" ;; esac
-if [ -x "$VENV/bin/python" ]; then
-  PYTHON="$VENV/bin/python"
-else
-  PYTHON=${PYTHON:-python}
-fi
+# ROOT, REPO and the interpreter PYTHON (the venv's when there is one)
+. "$(dirname "${BASH_SOURCE[0]}")/launch_env.sh"
 
 # exec: this script's process becomes torchrun, so that a signal to it
 # reaches torchrun (which stops the workers); if torchrun is killed outright,

@@ -29,17 +29,8 @@ GPUS=${GPUS:-8}
 GPUS_PER_NODE=${GPUS_PER_NODE:-8}
 CPUS_PER_TASK=${CPUS_PER_TASK:-5}
 SRUN_ARGS=${SRUN_ARGS:-""}
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO="$(cd "$ROOT/.." && pwd)"
-# the interpreter: the project's venv, as make uses it (VENV, default .venv,
-# relative to the repository), else $PYTHON, else the python on PATH
-VENV=${VENV:-.venv}
-case "$VENV" in /*) ;; *) VENV="$REPO/$VENV" ;; esac
-if [ -x "$VENV/bin/python" ]; then
-  PYTHON="$VENV/bin/python"
-else
-  PYTHON=${PYTHON:-python}
-fi
+# ROOT, REPO and the interpreter PYTHON (the venv's when there is one)
+. "$(dirname "${BASH_SOURCE[0]}")/launch_env.sh"
 
 # exec: this script's process becomes srun, so that a signal to it reaches
 # srun (which stops the tasks)

@@ -134,7 +134,8 @@ def test_launch_scripts_run_the_venv_python(script, choice, tmp_path):
     ``$PYTHON``, else the ``python`` on PATH."""
     repo = tmp_path / 'repo'
     (repo / 'tools').mkdir(parents=True)
-    shutil.copy(get_tool(script), repo / 'tools')
+    for name in (script, 'launch_env.sh'):
+        shutil.copy(get_tool(name), repo / 'tools')
     (repo / 'cfg.py').write_text('')
     (repo / 'ckpt.pth').write_bytes(b'')
     bin_dir = tmp_path / 'bin'

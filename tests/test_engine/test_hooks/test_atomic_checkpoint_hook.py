@@ -2,17 +2,16 @@
 checkpoint and ``last_checkpoint`` as they were."""
 import os
 import os.path as osp
-import uuid
 from glob import glob
 
 import pytest
 from mmengine.fileio import LocalBackend
 from mmengine.hooks import CheckpointHook
 from mmengine.runner import Runner
-from mmengine.testing.runner_test_case import ToyDataset, ToyModel
 
 from mmps.engine import AtomicCheckpointHook
 from mmps.utils.strict_checkpoint import read_checkpoint
+from ..conftest import toy_runner_args
 
 
 class Crash(BaseException):
@@ -22,19 +21,7 @@ class Crash(BaseException):
 def train(work_dir, max_epochs: int, **hook_args) -> Runner:
     """Train the toy model of mmengine's tests (4 iterations an epoch),
     saving every epoch with the hook."""
-    runner = Runner(
-        model=ToyModel(),
-        work_dir=str(work_dir),
-        train_dataloader=dict(
-            dataset=ToyDataset(),
-            sampler=dict(type='DefaultSampler', shuffle=False),
-            batch_size=3,
-            num_workers=0),
-        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)),
-        train_cfg=dict(by_epoch=True, max_epochs=max_epochs),
-        default_hooks=dict(checkpoint=AtomicCheckpointHook(interval=1, **hook_args)),
-        default_scope='mmdet',
-        experiment_name=f'atomic_{uuid.uuid4().hex}')
+    runner = Runner(**toy_runner_args(work_dir, max_epochs, 'atomic', **hook_args))
     runner.train()
     return runner
 

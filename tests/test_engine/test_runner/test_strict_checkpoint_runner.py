@@ -3,16 +3,15 @@ all, and auto-resume falls back to the newest loadable checkpoint."""
 import os.path as osp
 import re
 import shutil
-import uuid
 from typing import List, Optional
 
 import pytest
 import torch
 from mmengine.runner import Runner
-from mmengine.testing.runner_test_case import ToyDataset, ToyModel
 
-from mmps.engine import AtomicCheckpointHook, StrictCheckpointRunner
+from mmps.engine import StrictCheckpointRunner
 from mmps.utils.strict_checkpoint import CheckpointError
+from ..conftest import toy_runner_args
 
 
 def build(work_dir,
@@ -23,20 +22,9 @@ def build(work_dir,
     """A runner of mmengine's toy model (4 iterations an epoch), saving
     every epoch; ``cfg`` holds extra config keys."""
     return StrictCheckpointRunner(
-        model=ToyModel(),
-        work_dir=str(work_dir),
-        train_dataloader=dict(
-            dataset=ToyDataset(),
-            sampler=dict(type='DefaultSampler', shuffle=False),
-            batch_size=3,
-            num_workers=0),
-        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)),
-        train_cfg=dict(by_epoch=True, max_epochs=max_epochs),
-        default_hooks=dict(checkpoint=AtomicCheckpointHook(interval=1)),
+        **toy_runner_args(work_dir, max_epochs, 'strict'),
         load_from=load_from,
         resume=resume,
-        default_scope='mmdet',
-        experiment_name=f'strict_{uuid.uuid4().hex}',
         cfg=cfg)
 
 

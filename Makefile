@@ -20,9 +20,11 @@ setup:
 demo: setup
 	$(VENV_PYTHON) tools/demo.py
 
-## The whole test suite.
+## The whole test suite, in TEST_WORKERS processes (pytest-xdist; most of the
+## suite's time is tool subprocesses and tiny trainings, which two cores share well).
+TEST_WORKERS ?= 2
 test: setup
-	$(VENV_PYTHON) -m pytest tests -q -p no:cacheprovider
+	$(VENV_PYTHON) -m pytest tests -q -p no:cacheprovider -n $(TEST_WORKERS)
 
 ## flake8, isort and yapf (settings in setup.cfg); `make format` applies
 ## isort and yapf.

@@ -9,7 +9,10 @@ MODULES = [
     'mmps.apis.searcher', 'mmps.apis.index_gallery', 'mmps.apis.search',
     'mmps.apis.gallery_index', 'mmps.evaluation.functional.search_eval',
     'mmps.models.losses.oim_loss', 'mmps.utils.model_builder',
-    'mmps.utils.strict_checkpoint', 'mmps.apis.model_fingerprint'
+    'mmps.utils.strict_checkpoint', 'mmps.apis.model_fingerprint',
+    'mmps.models.layers.roi_align_cropper', 'mmps.models.layers.roi_transform',
+    'mmps.models.layers.affine_grid_cropper', 'mmps.models.losses.proxy_triplet_loss',
+    'mmps.models.reid.bnneck_reid', 'mmps.structures.mask'
 ]
 
 

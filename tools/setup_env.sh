@@ -80,11 +80,12 @@ TORCH_TAG="$("$PY" -c 'import torch; print(torch.__version__.replace("+", "_"))'
 
 # 3. pure-python dependencies
 if ! has mmengine "==$MMENGINE_VERSION" || ! has scipy || ! has pycocotools || ! has pytest \
+   || ! has pytest-xdist \
    || ! has flake8 "==$FLAKE8_VERSION" || ! has isort "==$ISORT_VERSION" \
    || ! has yapf "==$YAPF_VERSION"; then
   log "installing mmengine==$MMENGINE_VERSION, the scientific stack and the linters"
   "${PIP[@]}" install -q -c "$CONSTRAINTS" "mmengine==$MMENGINE_VERSION" numpy scipy \
-    pycocotools matplotlib opencv-python-headless pytest "flake8==$FLAKE8_VERSION" \
+    pycocotools matplotlib opencv-python-headless pytest pytest-xdist "flake8==$FLAKE8_VERSION" \
     "isort==$ISORT_VERSION" "yapf==$YAPF_VERSION"
 fi
 

@@ -38,8 +38,10 @@ env_cfg = dict(
     dist_cfg=dict(backend='nccl'))
 
 vis_backends = [dict(type='LocalVisBackend')]
-visualizer = dict(
-    type='DetLocalVisualizer', vis_backends=vis_backends, name='visualizer')
+# no fixed `name`: the runner names it after the experiment, so a second run in
+# the same process (run_demo twice, a test session) gets its own visualizer
+# and logs into its own work dir, not into the first run's
+visualizer = dict(type='DetLocalVisualizer', vis_backends=vis_backends)
 log_processor = dict(type='LogProcessor', window_size=50, by_epoch=True)
 
 log_level = 'INFO'

@@ -2,6 +2,7 @@
 and synthetic data; release converters in :mod:`mmps.datasets.converters`,
 background-influence variants in :mod:`mmps.datasets.background_variants`.
 """
+from .person_crop_dataset import PersonCropDataset
 from .person_search_dataset import PersonSearchDataset
 from .synthetic import (DEFAULT_SYNTHETIC_ROOT, ensure_synthetic_dataset,
                         make_synthetic_dataset)
@@ -13,5 +14,5 @@ __all__ = [
     'PersonSearchDataset', 'LoadPersonSearchAnnotations', 'PackPersonSearchInputs',
     'BoxesToForegroundMasks', 'KeepInstancesAligned', 'DEFAULT_SYNTHETIC_ROOT',
     'ensure_synthetic_dataset', 'make_synthetic_dataset', 'MASK_SOURCES',
-    'AnnotationReport', 'validate_annotations'
+    'AnnotationReport', 'validate_annotations', 'PersonCropDataset'
 ]

@@ -6,6 +6,7 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 from mmdet.datasets.base_det_dataset import BaseDetDataset
 from mmdet.registry import DATASETS
+from mmengine.logging import print_log
 
 from mmps.structures import paired_iou, xywh_to_xyxy
 from .annotation_file import load_annotation_file
@@ -48,6 +49,12 @@ class PersonSearchDataset(BaseDetDataset):
     the file (a ``ValueError`` naming the file otherwise). A missing or
     empty (0-byte) image file is always found at load time.
 
+    In training, ``metainfo`` gets ``num_mask_images`` and
+    ``num_mask_instances`` (images and boxes with a real mask, after
+    ``mask_subset``), which are logged; when the pipeline loads masks
+    (``with_mask=True``) but none is real, a warning says that a mask loss
+    stays 0.
+
     Args:
         bad_image (str): What to do in training with an image file that is
             missing, empty or, when ``verify_images`` is True, cannot be
@@ -59,6 +66,17 @@ class PersonSearchDataset(BaseDetDataset):
         verify_images (bool): Decode every image once at load time to find
             corrupt files. Defaults to False (only existence and a non-zero
             size are checked).
+        mask_subset (dict, optional): Training only: keep the real masks of
+            ``round(fraction * number of images of the file)`` images and
+            set ``mask_valid=False`` (dropping the mask) on every box of the
+            others, e.g. ``dict(fraction=0.03, seed=0)`` (SMG, Table 4: the
+            share is of all training images). The images are the first of
+            a permutation, seeded by ``seed`` (default 0), of the images
+            that hold at least one real mask (sorted by image id), so a
+            smaller fraction picks a subset of a larger one and every
+            dataset built with the same file, fraction and seed (e.g. both
+            flip copies) picks the same images. Defaults to None (every
+            mask kept).
         **kwargs: See :class:`mmdet.datasets.BaseDetDataset`;
             ``filter_cfg`` accepts ``filter_empty_gt`` and ``min_size``
             (smaller image side, pixels), applied in training only.
@@ -70,10 +88,20 @@ class PersonSearchDataset(BaseDetDataset):
                  *args,
                  bad_image: str = 'skip',
                  verify_images: bool = False,
+                 mask_subset: Optional[dict] = None,
                  data_prefix: dict = dict(img=''),
                  **kwargs) -> None:
         if bad_image not in ('skip', 'error'):
             raise ValueError(f"bad_image must be 'skip' or 'error', got {bad_image!r}")
+        if mask_subset is not None:
+            if kwargs.get('test_mode', False):
+                raise ValueError('mask_subset selects training masks: remove it '
+                                 'from the test_mode=True dataset')
+            fraction = mask_subset.get('fraction')
+            if not isinstance(fraction, (int, float)) or not 0 < fraction <= 1:
+                raise ValueError('mask_subset.fraction must be in (0, 1], got '
+                                 f'{fraction!r}')
+        self.mask_subset = mask_subset
         self.bad_image = bad_image
         self.verify_images = verify_images
         self.num_skipped_images = 0
@@ -193,7 +221,59 @@ class PersonSearchDataset(BaseDetDataset):
         if self.num_skipped_images:
             warnings.warn(f'{self.num_skipped_images} unreadable image(s) '
                           f'skipped in {self.ann_file}')
+        if not self.test_mode:
+            if self.mask_subset is not None:
+                self._select_mask_subset(data_list, len(data['images']))
+            self._count_masks(data_list)
         return data_list
+
+    def _select_mask_subset(self, data_list: List[dict], num_images: int) -> None:
+        """Keep the real masks of ``mask_subset``'s images only (in place).
+
+        Args:
+            data_list (list[dict]): The data infos of the file.
+            num_images (int): Images of the file, the base of the fraction.
+
+        Raises:
+            ValueError: When the fraction asks for more images than hold a
+                real mask.
+        """
+        fraction = self.mask_subset['fraction']
+        with_masks = sorted(
+            (info
+             for info in data_list if any(i['mask_valid'] for i in info['instances'])),
+            key=lambda info: info['img_id'])
+        wanted = int(round(fraction * num_images))
+        if wanted > len(with_masks):
+            raise ValueError(f'mask_subset fraction={fraction} needs {wanted:,} '
+                             f'images with masks, {self.ann_file} has '
+                             f'{len(with_masks):,}: lower the fraction')
+        order = np.random.default_rng(self.mask_subset.get('seed', 0)).permutation(
+            len(with_masks))
+        for k in order[wanted:]:
+            for inst in with_masks[k]['instances']:
+                inst['mask_valid'] = False
+                inst.pop('mask', None)
+
+    def _count_masks(self, data_list: List[dict]) -> None:
+        """Put the images and boxes with a real mask in ``metainfo``, log
+        them, and warn when the pipeline loads masks but none is real."""
+        per_image = [
+            sum(i['mask_valid'] for i in info['instances']) for info in data_list
+        ]
+        self._metainfo['num_mask_images'] = sum(n > 0 for n in per_image)
+        self._metainfo['num_mask_instances'] = int(sum(per_image))
+        print_log(
+            f'{self.ann_file}: {self._metainfo["num_mask_images"]} image(s) and '
+            f'{self._metainfo["num_mask_instances"]} box(es) with a real mask',
+            logger='current')
+        loads_masks = any(
+            getattr(t, 'with_mask', False)
+            for t in getattr(self.pipeline, 'transforms', []))
+        if loads_masks and not any(per_image):
+            warnings.warn(f'{self.ann_file} has no real mask (mask_source '
+                          "'annotated'): a mask loss stays 0 (convert the masks, "
+                          'e.g. tools/dataset_converters/maskps.py)')
 
     def _instance_boxes(self, annotations: List[dict],
                         sizes: Dict[int, Tuple[int, int]]) -> List[List[float]]:

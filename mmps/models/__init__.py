@@ -19,14 +19,17 @@ from .dense_heads import SingleLevelRPNHead
 from .detectors import BasePersonSearcher, PersonSearchTwoStage
 from .layers import foreground_attention
 from .losses import OIMLoss
+from .reid import BaseCropReID, MaskGuidedReID
 from .reid_heads import ReIDEmbeddingHead
 from .roi_heads import (BottomUpFusion, BUFFRoIHead, PersonSearchRoIHead,
                         StridedConvFCBBoxHead)
+from .searchers import RDLRSearcher, TwoStepSearcher
 from .seg_heads import ForegroundSegHead
 
 __all__ = [
     'BasePersonSearcher', 'PersonSearchTwoStage', 'OIMLoss', 'PersonSearchRoIHead',
     'ReIDEmbeddingHead', 'ResNetWithStem', 'SingleLevelRPNHead', 'BUFFRoIHead',
     'BottomUpFusion', 'StridedConvFCBBoxHead', 'ForegroundSegHead',
-    'foreground_attention'
+    'foreground_attention', 'BaseCropReID', 'MaskGuidedReID', 'TwoStepSearcher',
+    'RDLRSearcher'
 ]

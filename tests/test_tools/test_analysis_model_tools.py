@@ -95,3 +95,31 @@ def test_benchmark_cuda_without_gpu():
 
 def test_get_params_rejects_a_missing_config():
     assert 'config file not found' in run_failing('get_params.py', 'no/such/config.py')
+
+
+def test_benchmark_forced_detections_stages_and_memory_column():
+    out = run_tool('analysis_tools/benchmark.py', TINY, '--shape', '64', '96',
+                   '--iters', '1', '--warmup', '0', '--query-boxes', '2', '--threads',
+                   '1', '--reference', 'none', '--force-detections', '4',
+                   '--profile-stages', '--cfg-options',
+                   'model.test_cfg.rpn.max_per_img=10').stdout
+    assert ('oim_tiny_synthetic: 4 detections forced (score_thr=0, max_per_img=4) in '
+            'model.test_cfg.rcnn') in out
+    # 4 detections per image; peak memory not measured on CPU
+    assert re.search(r'^oim_tiny_synthetic +gallery .* 10 +4\.0 +n/a$', out, re.M), out
+    assert 'note:' not in out
+    for mode, stages in (('gallery', ('preprocess', 'backbone\\+neck', 'heads')),
+                         ('query', ('preprocess', 'backbone\\+neck', 'heads'))):
+        for stage in stages:
+            assert re.search(
+                rf'^oim_tiny_synthetic +{mode} +{stage} +[\d.]+ s +'
+                r'[\d.]+%$', out, re.M), out
+
+
+def test_benchmark_cannot_force_detections_without_test_settings():
+    err = run_failing('benchmark.py', TINY, '--reference', 'none', '--force-detections',
+                      '3', '--cfg-options', 'model.test_cfg.rcnn=None')
+    assert err.strip().splitlines()[-1] == (
+        'error: oim_tiny_synthetic: cannot force detections: model has no '
+        'test_cfg.rcnn (two-stage), no test_cfg with score_thr/max_per_img '
+        '(one-stage) and no detector.test_cfg (two-step searcher)')

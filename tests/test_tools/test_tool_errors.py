@@ -110,7 +110,8 @@ def test_makefile_python_creates_the_venv_and_the_venv_runs_the_tests(how, tmp_p
     venv_python.chmod(venv_python.stat().st_mode | stat.S_IEXEC)
     env = {
         k: v
-        for k, v in os.environ.items() if k not in ('PYTHON', 'VENV', 'MAKEFLAGS')
+        for k, v in os.environ.items()
+        if k not in ('PYTHON', 'VENV', 'MAKEFLAGS', 'TEST_WORKERS')
     }
     if how == 'environment':
         command, env['PYTHON'] = ['make', '-s', 'test'], 'python3.12'
@@ -120,5 +121,5 @@ def test_makefile_python_creates_the_venv_and_the_venv_runs_the_tests(how, tmp_p
         command, cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
     assert result.stdout.splitlines() == [
         'setup_env: PYTHON=python3.12 VENV=.venv',
-        'venv python: -m pytest tests -q -p no:cacheprovider'
+        'venv python: -m pytest tests -q -p no:cacheprovider -n 2'
     ]

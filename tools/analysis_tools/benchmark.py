@@ -17,11 +17,23 @@ per image. Data preprocessing (normalisation, padding) is inside the timed
 calls. Random weights make the number of boxes that pass the score
 threshold arbitrary (it is printed): a trained model keeps fewer, so the
 gallery-mode embedding pass of a trained person-search model costs less.
+``--force-detections N`` sets every model (the reference too) to score
+threshold 0 and N boxes per image (``force_detections`` in
+``mmps/utils/benchmark.py``: ``test_cfg.rcnn``, a one-stage ``test_cfg`` or
+a two-step searcher's ``detector.test_cfg``), so that models are compared
+at equal work per detection.
+
+The table also gives, with ``--device cuda``, each model's peak CUDA
+memory per mode (its weights plus the most its call allocated; 'n/a' on
+CPU). ``--profile-stages`` adds a table of stage times: preprocessing,
+backbone and neck (``extract_feat``) and the heads of a detector; the
+detector, segmentor and re-ID network of a two-step searcher.
 
 Example:
     python tools/analysis_tools/benchmark.py \
         configs/oim/oim_r50_c4_cuhk_sysu.py --shape 600 1000 \
-        --iters 3 --warmup 1 --device cpu --query-boxes 8
+        --iters 3 --warmup 1 --device cpu --query-boxes 8 \
+        --force-detections 10 --profile-stages
 """
 import argparse
 import os.path as osp
@@ -33,7 +45,8 @@ from mmengine.hub import get_config
 
 from mmps.testing import make_det_sample, random_person_boxes
 from mmps.utils import register_all_modules
-from mmps.utils.benchmark import InferenceTiming, format_timing_table
+from mmps.utils.benchmark import (InferenceTiming, force_detections, format_stage_table,
+                                  format_timing_table)
 
 REFERENCE = 'mmdet::faster_rcnn/faster-rcnn_r50-caffe_c4-1x_coco.py'
 
@@ -72,6 +85,16 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         default=0,
         help='seed of the weights, the image and the boxes')
     parser.add_argument(
+        '--force-detections',
+        type=int,
+        metavar='N',
+        help='score threshold 0 and N boxes per image for every model')
+    parser.add_argument(
+        '--profile-stages',
+        action='store_true',
+        help='also time the stages of each call (backbone/neck, heads; '
+        'detector, re-ID of a two-step searcher)')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -86,6 +109,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         parser.error('need --iters >= 1, --warmup >= 0, --query-boxes >= 0')
     if args.threads is not None and args.threads < 1:
         parser.error('--threads must be >= 1')
+    if args.force_detections is not None and args.force_detections < 1:
+        parser.error('--force-detections must be >= 1')
     if args.device == 'cuda' and not torch.cuda.is_available():
         parser.error('--device cuda: CUDA is not available')
     return args
@@ -96,6 +121,19 @@ def load_config(path: str) -> Config:
     if '::' in path:
         return get_config(path)
     return Config.fromfile(path)
+
+
+def build_timing(name: str, cfg: Config, args: argparse.Namespace) -> InferenceTiming:
+    """The model of ``cfg`` ready to time, with ``--force-detections``
+    applied (its edits printed)."""
+    if args.force_detections is not None:
+        try:
+            edited = force_detections(cfg.model, args.force_detections)
+        except ValueError as error:
+            raise SystemExit(f'error: {name}: {error}')
+        print(f'{name}: {args.force_detections} detections forced (score_thr=0, '
+              f'max_per_img={args.force_detections}) in {", ".join(edited)}')
+    return InferenceTiming.build(name, cfg, args.device, args.seed, args.profile_stages)
 
 
 def main(argv: Optional[List[str]] = None) -> None:
@@ -111,16 +149,12 @@ def main(argv: Optional[List[str]] = None) -> None:
         except FileNotFoundError as error:
             raise SystemExit(f'error: reference config not found: {error}')
         name = osp.splitext(osp.basename(args.reference.split('::')[-1]))[0]
-        timings.append(
-            InferenceTiming.build(f'{name} (reference)', ref_cfg, args.device,
-                                  args.seed))
+        timings.append(build_timing(f'{name} (reference)', ref_cfg, args))
     for path in args.configs:
         cfg = Config.fromfile(path)
         if args.cfg_options is not None:
             cfg.merge_from_dict(args.cfg_options)
-        timings.append(
-            InferenceTiming.build(
-                osp.splitext(osp.basename(path))[0], cfg, args.device, args.seed))
+        timings.append(build_timing(osp.splitext(osp.basename(path))[0], cfg, args))
     generator = torch.Generator().manual_seed(args.seed)
     image = torch.randint(
         0, 256, (3, height, width), dtype=torch.uint8,
@@ -147,7 +181,17 @@ def main(argv: Optional[List[str]] = None) -> None:
                     args.device,
                     record=it >= args.warmup)
     reference = timings[0] if args.reference.lower() != 'none' else None
-    print(format_timing_table(timings, reference, args.query_boxes))
+    print(format_timing_table(timings, reference, args.query_boxes, show_memory=True))
+    if args.force_detections is not None:
+        for timing in timings:
+            if min(timing.detections) < args.force_detections:
+                print(f'note: {timing.name} kept {min(timing.detections)} < '
+                      f'{args.force_detections} boxes in an image (its NMS removed '
+                      'the others)')
+    if args.profile_stages:
+        print('stage times (mean per call; the last stage of each mode is the time '
+              'the named stages leave over):')
+        print(format_stage_table(timings))
 
 
 if __name__ == '__main__':

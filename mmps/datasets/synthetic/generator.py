@@ -20,8 +20,9 @@ from typing import Dict, List, Sequence, Tuple
 import cv2
 import numpy as np
 
-from .scene import (ScenePlan, camera_background, mask_to_polygons, plan_split,
-                    render_scene, sample_identity_appearances)
+from mmps.structures import mask_to_polygons
+from .scene import (ScenePlan, camera_background, plan_split, render_scene,
+                    sample_identity_appearances)
 
 DEFAULT_SYNTHETIC_ROOT = 'data/synthetic'
 DEFAULT_SYNTHETIC_CFG = dict(

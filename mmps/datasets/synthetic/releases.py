@@ -1,4 +1,4 @@
-"""Write synthetic scenes as miniature CUHK-SYSU and PRW releases.
+"""Write synthetic scenes as miniature CUHK-SYSU, PRW and LSPS releases.
 
 The files, MATLAB keys, struct nesting and line endings follow the original
 releases, so the converters of :mod:`mmps.datasets.converters` run on
@@ -217,5 +217,72 @@ def write_prw_release(scenes: SyntheticScenes,
         queries=[(names[qi] + '.jpg', list(scenes.plans[qi].persons[qj].bbox),
                   scenes.plans[qi].persons[qj].person_id) for qi, qj in scenes.queries],
         cams={names[p.index] + '.jpg': p.cam_id + 1
+              for p in scenes.plans},
+        names=names)
+
+
+def _tab_line(fields: Sequence) -> str:
+    """Fields joined by tabs; numbers written without a trailing ``.0``."""
+    return '\t'.join(f'{v:g}' if isinstance(v, float) else str(v) for v in fields)
+
+
+def write_lsps_release(scenes: SyntheticScenes,
+                       root: str,
+                       degenerate_every: int = 0,
+                       newline: str = '\n') -> dict:
+    """Write ``scenes`` as an LSPS release under ``root``.
+
+    Layout and line formats follow the reader of PCNetPS
+    (``lsps_dataset.py``): ``train/`` and ``test/`` hold the frames,
+    named ``<split>_<index>_<cam>_0.jpg`` (the camera id is the third
+    ``_`` field; cameras numbered from 1); per split,
+    ``<split>_frame_coord.txt`` (frame, then x1 y1 x2 y2 per box, each
+    field followed by a tab), ``<split>_frame_id.txt`` (frame, then one
+    id per box; -1 unlabelled) and ``<split>_shape.txt`` (frame, height,
+    width), fields separated by tabs; ``query_info.txt`` holds
+    ``id frame x1 y1 x2 y2``. Lines end with ``newline``. Every
+    ``degenerate_every``-th image (0: none) gets one extra unlabelled box
+    of zero width, which a converter must drop. The coordinate and id
+    files skip a frame without boxes (the shape file lists every frame).
+    """
+    names = {
+        p.index: f'{p.split}_{p.index:06d}_{p.cam_id + 1}_0.jpg'
+        for p in scenes.plans
+    }
+    height, width = scenes.image_size
+    files: Dict[str, List[str]] = {}
+    degenerate = 0
+    for plan, img in zip(scenes.plans, scenes.images):
+        name = names[plan.index]
+        write_image(osp.join(root, plan.split, name), img)
+        boxes = [(list(p.bbox), p.person_id) for p in plan.persons]
+        if degenerate_every and plan.index % degenerate_every == 0:
+            boxes.append(([5.0, 5.0, 0.0, 6.0], -1))
+            degenerate += 1
+        files.setdefault(f'{plan.split}_shape.txt',
+                         []).append(_tab_line([name, height, width]))
+        if not boxes:
+            continue
+        coords = [v for (x, y, w, h), _ in boxes for v in (x, y, x + w, y + h)]
+        files.setdefault(f'{plan.split}_frame_coord.txt',
+                         []).append(_tab_line([name, *coords]) + '\t')
+        files.setdefault(f'{plan.split}_frame_id.txt',
+                         []).append(_tab_line([name, *(pid for _, pid in boxes)]))
+    queries = []
+    for qi, qj in scenes.queries:
+        p = scenes.plans[qi].persons[qj]
+        x, y, w, h = p.bbox
+        queries.append((names[qi], list(p.bbox), p.person_id))
+        files.setdefault('query_info.txt', []).append(
+            _tab_line([p.person_id, names[qi], x, y, x + w, y + h]))
+    for file_name, lines in files.items():
+        with open(osp.join(root, file_name), 'w', newline='') as f:
+            f.write(''.join(line + newline for line in lines))
+    return dict(
+        **_split_counts(scenes),
+        num_degenerate=degenerate,
+        train_ids=list(scenes.train_ids),
+        queries=queries,
+        cams={names[p.index]: p.cam_id + 1
               for p in scenes.plans},
         names=names)

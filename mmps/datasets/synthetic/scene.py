@@ -9,7 +9,6 @@ clothing pattern, hat, bag), never by position or background.
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
-import cv2
 import numpy as np
 
 PALETTE = np.array([[220, 40, 40], [40, 170, 40], [40, 70, 220], [230, 210, 40],
@@ -276,14 +275,3 @@ def _draw_person(img: np.ndarray, person: PersonBox) -> np.ndarray:
     mask = np.zeros((h, w), bool)
     mask[y:y + ph, x:x + pw] = local
     return mask
-
-
-def mask_to_polygons(mask: np.ndarray) -> List[List[float]]:
-    """COCO polygons [[x1, y1, x2, y2, ...], ...] of a (H, W) bool mask."""
-    contours, _ = cv2.findContours(
-        mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    polys = []
-    for contour in contours:
-        if len(contour) >= 3:
-            polys.append(contour.reshape(-1).astype(float).tolist())
-    return polys

@@ -18,6 +18,8 @@ class PackPersonSearchInputs(PackDetInputs):
     - ``query_instances`` (test samples): ``bboxes`` (M, 4) float32 in the
       original image frame and ``query_indices`` (M,) int64 (-1 for GT boxes
       that are not protocol queries).
+    - ``instance_map`` (H0, W0) int32 at the original image size, when
+      ``LoadInstanceMap`` loaded it (MGTS's foreground separation).
     - ``cam_id`` joins the default meta keys.
     """
     mapping_table = dict(
@@ -54,4 +56,7 @@ class PackPersonSearchInputs(PackDetInputs):
             queries.query_indices = torch.from_numpy(
                 np.asarray(results['query_indices'], np.int64))
             packed['data_samples'].query_instances = queries
+        if 'instance_map' in results:
+            packed['data_samples'].instance_map = torch.from_numpy(
+                np.asarray(results['instance_map'], np.int32))
         return packed

@@ -1,12 +1,13 @@
 """Load person-search annotations next to boxes and labels."""
 from typing import List, Tuple
 
-import cv2
 import numpy as np
 import pycocotools.mask as mask_utils
 from mmdet.datasets.transforms import LoadAnnotations
 from mmdet.registry import TRANSFORMS
 from mmdet.structures.mask import BitmapMasks, PolygonMasks
+
+from mmps.structures import mask_to_polygons
 
 
 @TRANSFORMS.register_module()
@@ -65,12 +66,10 @@ class LoadPersonSearchAnnotations(LoadAnnotations):
         whether they are a real mask."""
         seg = inst.get('mask')
         if isinstance(seg, dict):  # RLE -> outer contours
-            binary = mask_utils.decode(
-                mask_utils.frPyObjects(seg, *seg['size']
-                                       ) if isinstance(seg['counts'], list) else seg)
-            contours, _ = cv2.findContours(binary, cv2.RETR_EXTERNAL,
-                                           cv2.CHAIN_APPROX_SIMPLE)
-            seg = [c.reshape(-1).tolist() for c in contours]
+            seg = mask_to_polygons(
+                mask_utils.decode(
+                    mask_utils.frPyObjects(seg, *seg['size']) if isinstance(
+                        seg['counts'], list) else seg))
         polys = [
             np.asarray(p, dtype=np.float64) for p in (seg or [])
             if len(p) >= 6 and len(p) % 2 == 0

@@ -1,3 +1,4 @@
 from .resnet_with_stem import ResNetWithStem
+from .vgg_backbone import VGGBackbone
 
-__all__ = ['ResNetWithStem']
+__all__ = ['ResNetWithStem', 'VGGBackbone']

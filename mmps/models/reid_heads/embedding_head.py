@@ -24,6 +24,8 @@ class ReIDEmbeddingHead(BaseModule):
             conv5 feature).
         loss_reid (dict, optional): Config of the identity loss, called as
             ``loss(embeddings, person_ids)``. Defaults to ``OIMLoss``.
+        bias (bool): Whether the projection has a bias. Defaults to True
+            (OIM, BUFF); MGTS's Eq. 2 projects without one.
         init_cfg (dict or list[dict], optional): Initialisation config.
     """
 
@@ -32,12 +34,14 @@ class ReIDEmbeddingHead(BaseModule):
         in_channels: int = 2048,
         embed_dim: Optional[int] = 256,
         loss_reid: Optional[ConfigType] = dict(type='OIMLoss'),
+        bias: bool = True,
         init_cfg: OptMultiConfig = dict(type='Normal', std=0.01, layer='Linear')
     ) -> None:
         super().__init__(init_cfg=init_cfg)
         self.in_channels = in_channels
         self.embed_dim = in_channels if embed_dim is None else embed_dim
-        self.fc = nn.Linear(in_channels, embed_dim) if embed_dim is not None else None
+        self.fc = nn.Linear(
+            in_channels, embed_dim, bias=bias) if embed_dim is not None else None
         self.loss_reid = MODELS.build(loss_reid) if loss_reid else None
 
     def forward(self, feats: Tensor) -> Tensor:

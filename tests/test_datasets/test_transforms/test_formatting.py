@@ -1,5 +1,6 @@
-"""PackPersonSearchInputs: person ids, mask flags, query boxes and the
-camera id reach the data sample."""
+"""PackPersonSearchInputs: person ids, mask flags, query boxes, the
+camera id and the instance map reach the data sample."""
+import numpy as np
 import pytest
 import torch
 from mmdet.datasets.transforms import FilterAnnotations, Resize
@@ -36,3 +37,16 @@ def test_unwrapped_filter_is_caught_when_packing(three_persons):
     res = FilterAnnotations(min_gt_bbox_wh=(16, 16))(three_persons())
     with pytest.raises(ValueError, match='KeepInstancesAligned'):
         PackPersonSearchInputs()(res)
+
+
+def test_instance_map_is_packed_at_the_original_size(loaded_two_persons):
+    res = loaded_two_persons()
+    res['instance_map'] = np.zeros((40, 100), np.int32)
+    res['instance_map'][5:35, 10:30] = 2
+    res = Resize(scale=(200, 80), keep_ratio=True)(res)
+    sample = PackPersonSearchInputs()(res)['data_samples']
+    assert sample.instance_map.dtype == torch.int32
+    assert sample.instance_map.shape == (40, 100)  # not resized
+    assert sample.instance_map.sum() == 2 * 30 * 20
+    assert 'instance_map' not in PackPersonSearchInputs()(
+        loaded_two_persons())['data_samples']

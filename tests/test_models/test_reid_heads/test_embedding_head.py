@@ -29,3 +29,14 @@ def test_loss_is_named_by_the_loss_module():
     losses = head.loss(torch.rand(3, 6, 2, 2), torch.tensor([0, 2, -1]))
     assert list(losses) == ['loss_oim']
     assert torch.isfinite(losses['loss_oim'])
+
+
+def test_projection_without_bias_is_linear():
+    head = ReIDEmbeddingHead(in_channels=16, embed_dim=4, bias=False)
+    head.init_weights()
+    assert head.fc.bias is None
+    assert sum(p.numel() for p in head.parameters()) == 16 * 4
+    feats = torch.rand(2, 16, 3, 3)
+    # no bias: scaling the features leaves the embedding unchanged
+    assert torch.allclose(head(feats), head(feats * 3), atol=1e-6)
+    assert ReIDEmbeddingHead(16, 4).fc.bias is not None

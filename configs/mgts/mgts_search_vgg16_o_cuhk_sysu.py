@@ -1,0 +1,4 @@
+# MGTS Table 1: CNNv + IDNet_OIM (one original-image stream), CUHK-SYSU.
+_base_ = ['./mgts_reid_o_r50_cuhk_sysu.py', '../_base_/models/faster_rcnn_vgg16.py']
+# compose the trained parts: tools/model_converters/compose_two_step.py
+model = dict(detector=dict(_base_.cnnv, _delete_=True))

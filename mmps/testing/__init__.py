@@ -1,6 +1,7 @@
 """Helpers for tests, benchmarks and smoke runs of the tool chain (not used
 by models)."""
-from ._utils import get_config_file, get_repo_root, get_tool, last_line, run_tool
+from ._utils import (free_port, get_config_file, get_repo_root, get_tool, last_line,
+                     run_tool)
 from .data_samples import make_det_sample, random_person_boxes
 from .interrupt_hook import KillAfterEpochHook
 from .nonfinite_injection_hook import InjectNonFiniteHook
@@ -12,8 +13,8 @@ from .tiny_models import TINY_IMG_H, TINY_IMG_W, TINY_SCALE, tiny_model_cfg
 from .toy_detection import make_toy_detection_dataset
 
 __all__ = [
-    'get_config_file', 'get_repo_root', 'get_tool', 'last_line', 'run_tool',
-    'make_det_sample', 'random_person_boxes', 'KillAfterEpochHook',
+    'free_port', 'get_config_file', 'get_repo_root', 'get_tool', 'last_line',
+    'run_tool', 'make_det_sample', 'random_person_boxes', 'KillAfterEpochHook',
     'InjectNonFiniteHook', 'TINY_IMG_H', 'TINY_IMG_W', 'TINY_SCALE', 'tiny_model_cfg',
     'make_toy_detection_dataset', 'TINY_SYNTHETIC_CFG', 'make_search_case',
     'make_search_split', 'random_search_case', 'record_to_sample',

@@ -2,6 +2,7 @@
 ``mmdet/testing/_utils.py`` gives mmdet's tests their configs."""
 import os
 import os.path as osp
+import socket
 import subprocess
 import sys
 from typing import Optional
@@ -109,3 +110,15 @@ def last_line(result: subprocess.CompletedProcess) -> str:
     """The last non-empty line a tool wrote to stderr (its one-line error)."""
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     return lines[-1] if lines else ''
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free now (for a test's process group
+    or launcher).
+
+    Returns:
+        int: The port number.
+    """
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]

@@ -13,8 +13,8 @@ from typing import List
 
 import pytest
 
-from mmps.testing import get_config_file, get_tool, make_toy_detection_dataset
-from ..test_tools.conftest import free_port
+from mmps.testing import (free_port, get_config_file, get_tool,
+                          make_toy_detection_dataset)
 
 SMOKE_CONFIG = get_config_file('smoke/smoke_retinanet_tiny.py')
 STOP_WITHIN_S = 10  # the watchdog looks every second

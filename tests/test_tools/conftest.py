@@ -2,7 +2,6 @@
 training run of the smoke RetinaNet config, shared by the module tests."""
 import json
 import os.path as osp
-import socket
 from glob import glob
 from typing import List
 
@@ -13,12 +12,6 @@ from mmps.testing import get_config_file, make_toy_detection_dataset, run_tool
 SMOKE_CONFIG = get_config_file('smoke/smoke_retinanet_tiny.py')
 # deterministic runs: fixed seed, no random flip
 DETERMINISTIC = ['randomness.seed=0', 'train_dataloader.dataset.pipeline.3.prob=0.0']
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 def read_scalars(work_dir: str) -> List[dict]:

@@ -4,8 +4,8 @@ from glob import glob
 
 import torch
 
-from mmps.testing import run_tool
-from .conftest import SMOKE_CONFIG, free_port
+from mmps.testing import free_port, run_tool
+from .conftest import SMOKE_CONFIG
 
 # the CPU (gloo) launch, also on a machine with GPUs
 CPU_ONLY = dict(CUDA_VISIBLE_DEVICES='')

@@ -2,7 +2,6 @@
 offline tool, two processes, and the dataset configs' settings."""
 import json
 import pickle
-import socket
 
 import pytest
 import torch.distributed as dist
@@ -13,7 +12,8 @@ from mmengine.config import Config
 from mmps.evaluation import PersonSearchMetric
 from mmps.evaluation.functional import (SEQNET_CBGM_K, evaluate_results, load_protocol,
                                         summarize)
-from mmps.testing import get_config_file, make_search_split, record_to_sample, run_tool
+from mmps.testing import (free_port, get_config_file, make_search_split,
+                          record_to_sample, run_tool)
 
 
 @pytest.fixture(scope='module')
@@ -163,12 +163,6 @@ def test_dataset_configs_set_seqnets_cbgm_settings(config, dataset):
     assert SEQNET_CBGM_K == {'cuhk_sysu': (10, 3), 'prw': (30, 4)}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 def _worker(rank, world_size, port, ann_file, out_dir):
     dist.init_process_group(
         'gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank, world_size=world_size)
@@ -196,7 +190,7 @@ def test_two_gloo_processes_match_one(tmp_path):
 
     mp.spawn(
         _worker,
-        args=(2, _free_port(), str(ann_file), str(tmp_path)),
+        args=(2, free_port(), str(ann_file), str(tmp_path)),
         nprocs=2,
         join=True)
     for rank in range(2):

@@ -1,6 +1,5 @@
 """ProxyTripletLoss (RDLR Eq. 5): values by hand, FIFO table, checkpoints,
 bad input and multi-process consistency."""
-import socket
 from pathlib import Path
 
 import pytest
@@ -10,6 +9,7 @@ import torch.multiprocessing as mp
 import torch.nn.functional as F
 
 from mmps.models.losses import ProxyTripletLoss
+from mmps.testing import free_port
 
 
 def make_loss(**kwargs) -> ProxyTripletLoss:
@@ -159,17 +159,11 @@ def _worker(rank: int, world_size: int, port: int, out_dir: str) -> None:
     dist.destroy_process_group()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
 def test_two_process_tables_match_single_process(tmp_path: Path):
     world_size = 2
     mp.spawn(
         _worker,
-        args=(world_size, _free_port(), str(tmp_path)),
+        args=(world_size, free_port(), str(tmp_path)),
         nprocs=world_size,
         join=True)
     states = [torch.load(tmp_path / f'rank{r}.pth') for r in range(world_size)]

@@ -32,8 +32,9 @@ from mmdet.registry import RUNNERS
 from mmengine.config import Config, DictAction
 
 from mmps.engine import NonFiniteTrainingError
-from mmps.utils import (adapt_cfg_to_cpu_launch, fill_num_person_ids, load_tool_cfg,
-                        register_all_modules, start_launcher_watchdog)
+from mmps.utils import (adapt_cfg_to_cpu_launch, fill_anchor_scales,
+                        fill_num_person_ids, load_tool_cfg, register_all_modules,
+                        start_launcher_watchdog)
 from mmps.utils.strict_checkpoint import CheckpointError
 
 
@@ -156,6 +157,8 @@ def main() -> None:
     adapt_cfg_to_cpu_launch(cfg, args.launcher)
     # OIM lookup tables are sized from the training data (num_person_ids=None)
     fill_num_person_ids(cfg)
+    # anchor scales asked from the training heights (MGTS's CNNv)
+    fill_anchor_scales(cfg)
 
     if 'runner_type' not in cfg:
         cfg.runner_type = 'StrictCheckpointRunner'

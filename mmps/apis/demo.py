@@ -14,7 +14,7 @@ from mmengine.runner import Runner
 from mmps.datasets import ensure_synthetic_dataset
 from mmps.evaluation.functional import (SearchProtocol, evaluate_results, load_protocol,
                                         load_results, summarize)
-from mmps.utils import fill_num_person_ids
+from mmps.utils import fill_anchor_scales, fill_num_person_ids
 from mmps.visualization import check_hits_request, draw_protocol_hits
 
 #: The demo's model: the tiny OIM (relative to the repository root).
@@ -126,6 +126,7 @@ def run_demo(
     # the demo evaluates once, after training (step 3): no validation epochs
     cfg.train_cfg.val_begin = cfg.train_cfg.max_epochs + 1
     num_ids = fill_num_person_ids(cfg)
+    fill_anchor_scales(cfg)
 
     print(
         f'[2/4] training {osp.basename(config)} on CPU '

@@ -8,10 +8,10 @@ from typing import Optional, Union
 from mmcv.transforms import Compose
 from mmengine.config import Config
 from mmengine.hub import get_config
-from torch import nn
 
 from mmps.datasets.instance_mask_file import (dump_instance_mask_file, encode_masks,
                                               sha256_of)
+from mmps.models.utils import check_person_segmentor
 
 
 def segmentation_pipeline(scale: Optional[tuple] = None) -> Compose:
@@ -35,25 +35,6 @@ def segmentation_pipeline(scale: Optional[tuple] = None) -> Compose:
             type='PackDetInputs',
             meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor'))
     ])
-
-
-def check_person_segmentor(model: nn.Module, person_class: int) -> None:
-    """Refuse a model without masks or a class that is not 'person'.
-
-    Raises:
-        ValueError: The model predicts no masks, or ``person_class`` is not
-            called 'person' by its ``dataset_meta``.
-    """
-    if not getattr(model, 'with_mask', False):
-        raise ValueError(f'{type(model).__name__} predicts no masks: give an instance '
-                         'segmentation config, e.g. '
-                         'mmdet::mask_rcnn/mask-rcnn_r101_fpn_1x_coco.py')
-    classes = list((getattr(model, 'dataset_meta', None) or {}).get('classes') or [])
-    if classes and (person_class >= len(classes) or classes[person_class] != 'person'):
-        fix = (f'set --person-class {classes.index("person")}' if 'person' in classes
-               else 'use a segmentor trained with a person class (COCO)')
-        raise ValueError(
-            f"class {person_class} of the segmentor is not 'person': {fix}")
 
 
 def make_instance_masks(config: Union[str, Config],
@@ -85,7 +66,8 @@ def make_instance_masks(config: Union[str, Config],
 
     Raises:
         FileNotFoundError: A missing checkpoint or annotation file.
-        ValueError: See :func:`check_person_segmentor`.
+        ValueError: See
+            :func:`mmps.models.utils.check_person_segmentor`.
     """
     from mmdet.apis import inference_detector, init_detector
 
@@ -96,7 +78,7 @@ def make_instance_masks(config: Union[str, Config],
     if isinstance(config, str) and '::' in config:
         config = get_config(config)  # e.g. mmdet::mask_rcnn/...
     model = init_detector(config, checkpoint, device=device)
-    check_person_segmentor(model, person_class)
+    check_person_segmentor(model, person_class, option='--person-class')
     pipeline = segmentation_pipeline(scale)
     with open(ann_file) as f:
         images = json.load(f)['images']

@@ -101,12 +101,14 @@ def test_segmentor_checks(two_images, tmp_path):
     faster = get_config('mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py')
     faster.model.backbone.init_cfg = None
     with pytest.raises(
-            ValueError, match='predicts no masks: give an instance segmentation'):
+            ValueError,
+            match='the segmentor FasterRCNN predicts no masks: use an '
+            'instance-segmentation config'):
         make_instance_masks(faster, None, ann_file, img_dir, str(tmp_path / 'm.json'))
     with pytest.raises(
             ValueError,
-            match="class 1 of the segmentor is not 'person': set "
-            '--person-class 0'):
+            match="segmentor --person-class=1 is 'bicycle', not 'person': set "
+            r"--person-class to the index of 'person' \(0\)"):
         make_instance_masks(
             _segmentor_cfg(),
             None,

@@ -136,3 +136,18 @@ def test_tiny_reid_step_builds_and_fills_the_lookup_table():
     model = MODELS.build(cfg.model)
     assert model.reid.reid_head.loss_reid.lut.shape == (25, 64)
     assert model.detector is None
+
+
+@pytest.mark.parametrize('name', [
+    'mgts_det_vgg16_cuhk_sysu.py', 'mgts_det_vgg16_prw.py',
+    'mgts_search_vgg16_o_cuhk_sysu.py', 'mgts_search_vgg16_ofe_prw.py'
+])
+def test_cnnv_asks_for_anchor_scales_from_the_training_heights(name):
+    """Deviation 2: 9 anchors, ratios 0.5/1/2, three scales from the 1st to
+    the 99th height percentile, kept in the checkpoint by the RPN head."""
+    model = _cfg(name).model
+    rpn = model.get('detector', model).rpn_head
+    assert rpn.type == 'PersistentAnchorRPNHead'
+    assert rpn.anchor_generator.ratios == [0.5, 1.0, 2.0]
+    assert rpn.anchor_generator.scales == dict(
+        type='height_percentiles', percentiles=(1, 99), num=3)

@@ -23,14 +23,17 @@ cnnv = dict(
         with_last_pool=False,
         init_cfg=dict(type='Pretrained', checkpoint=vgg16_pretrained)),
     rpn_head=dict(
-        type='RPNHead',
+        # keeps the anchor scales in its checkpoint: inference needs no data
+        type='PersistentAnchorRPNHead',
         in_channels=512,
         feat_channels=512,
         anchor_generator=dict(
             type='AnchorGenerator',
-            # 9 anchors (Faster R-CNN): ratios 0.5/1/2, scales 128-512 px
-            # (README, Deviation 2)
-            scales=[8, 16, 32],
+            # 9 anchors (Faster R-CNN): ratios 0.5/1/2 and 3 scales uniform in
+            # log space from the 1st to the 99th percentile of the training
+            # persons' heights after Resize, filled by tools/train.py
+            # (mmps.utils.fill_anchor_scales; README, Deviation 2)
+            scales=dict(type='height_percentiles', percentiles=(1, 99), num=3),
             ratios=[0.5, 1.0, 2.0],
             strides=[16]),
         bbox_coder=dict(

@@ -5,7 +5,10 @@ _base_ = [
     './_base_/rdlr_reid_r50.py', './_base_/rdlr_reid_120e.py'
 ]
 model = dict(type='TwoStepSearcher', reid=_base_.reid)
+# PK batches: 16 identities x 4 crops
 train_dataloader = dict(
-    batch_size=64, dataset=dict(pipeline=_base_.rdlr_reid_train_pipeline))
+    batch_size=_base_.pk_batch_size,
+    sampler=dict(_delete_=True, **_base_.pk_sampler),
+    dataset=dict(pipeline=_base_.rdlr_reid_train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=_base_.rdlr_reid_test_pipeline))
 test_dataloader = val_dataloader

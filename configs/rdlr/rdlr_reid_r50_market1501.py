@@ -19,7 +19,7 @@ market_pipeline = [
 ]
 train_dataloader = dict(
     batch_size=1,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
+    sampler=dict(_delete_=True, type='InfiniteSampler', shuffle=True),
     dataset=dict(
         _delete_=True,
         type='ReIDDataset',

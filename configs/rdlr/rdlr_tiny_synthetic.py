@@ -14,8 +14,8 @@ model = dict(
     loss_proxy_tri=dict(num_features=128))
 train_dataloader = dict(batch_size=4)
 # one short epoch; the gradient through the crops is large for these parts
-# trained from scratch on raw pixels (norm ~100): clipped at 10, lr 1e-4
-# (1e-3 unclipped loses every box within one epoch)
+# trained from scratch (norm ~100): clipped at 10, lr 1e-4 (1e-3 unclipped
+# loses every box within one epoch)
 optim_wrapper = dict(optimizer=dict(lr=1e-4), clip_grad=dict(max_norm=10.0))
 max_epochs = 1
 param_scheduler = [

@@ -4,6 +4,7 @@ background-influence variants in :mod:`mmps.datasets.background_variants`.
 """
 from .person_crop_dataset import PersonCropDataset
 from .person_search_dataset import PersonSearchDataset
+from .samplers import IdentitySampler
 from .synthetic import (DEFAULT_SYNTHETIC_ROOT, ensure_synthetic_dataset,
                         make_synthetic_dataset)
 from .transforms import (BoxesToForegroundMasks, KeepInstancesAligned,
@@ -14,5 +15,5 @@ __all__ = [
     'PersonSearchDataset', 'LoadPersonSearchAnnotations', 'PackPersonSearchInputs',
     'BoxesToForegroundMasks', 'KeepInstancesAligned', 'DEFAULT_SYNTHETIC_ROOT',
     'ensure_synthetic_dataset', 'make_synthetic_dataset', 'MASK_SOURCES',
-    'AnnotationReport', 'validate_annotations', 'PersonCropDataset'
+    'AnnotationReport', 'validate_annotations', 'PersonCropDataset', 'IdentitySampler'
 ]

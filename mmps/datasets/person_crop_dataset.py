@@ -41,6 +41,15 @@ class PersonCropDataset(PersonSearchDataset):
                 '(configs/_base_/datasets/*_crops.py)')
         super().__init__(*args, **kwargs)
 
+    def get_person_ids(self) -> List[int]:
+        """The ``person_id`` of every item, -1 unlabelled, without loading
+        images (for :class:`~mmps.datasets.samplers.IdentitySampler`).
+
+        Returns:
+            list[int]: One id per item, in item order.
+        """
+        return [self.get_data_info(i)['person_id'] for i in range(len(self))]
+
     def load_data_list(self) -> List[dict]:
         """One data info per GT box of the images the base class keeps."""
         return [

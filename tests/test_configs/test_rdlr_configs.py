@@ -5,7 +5,7 @@ from pathlib import Path
 import mmcv
 import numpy as np
 import pytest
-from mmdet.registry import DATASETS, MODELS
+from mmdet.registry import DATA_SAMPLERS, DATASETS, MODELS
 from mmengine.config import Config
 
 from mmps.datasets.converters import convert_market1501
@@ -42,6 +42,20 @@ def test_detector_pretraining(name, detector, data_root):
     assert cfg.param_scheduler[1].milestones == [8, 11]
 
 
+class _Crops:
+    """A crop dataset of ``num_ids`` identities with ``per_id`` crops each,
+    items in identity order (what IdentitySampler reads)."""
+
+    def __init__(self, num_ids: int, per_id: int) -> None:
+        self.person_ids = [i // per_id for i in range(num_ids * per_id)]
+
+    def __len__(self) -> int:
+        return len(self.person_ids)
+
+    def get_person_ids(self) -> list:
+        return self.person_ids
+
+
 @pytest.mark.parametrize('name', ['rdlr_reid_r50_cuhk_sysu', 'rdlr_reid_r50_prw'])
 def test_reid_pretraining_recipe(name):
     cfg = _cfg(name)
@@ -62,7 +76,15 @@ def test_reid_pretraining_recipe(name):
     crop = _step(pipeline, 'CropPersonPatch')
     assert {k: crop[k] for k in ('expand_ratio', 'size', 'mask')} == reid.crop_cfg
     assert _step(pipeline, 'RandomApply').prob == 0.5
-    assert cfg.train_dataloader.batch_size == 64
+    # PK batches, 16 identities x 4 crops, the sampler's size the loader's
+    loader = cfg.train_dataloader
+    assert loader.batch_size == 64
+    assert loader.sampler == dict(
+        type='IdentitySampler', batch_size=64, num_instances=4)
+    sampler = DATA_SAMPLERS.build(
+        loader.sampler, default_args=dict(dataset=_Crops(20, 5), seed=0))
+    batch = list(sampler)[:64]
+    assert len({index // 5 for index in batch}) == 16
     assert cfg.optim_wrapper.optimizer == dict(
         type='Adam', lr=3.5e-4, weight_decay=5e-4)
     assert cfg.param_scheduler[0].milestones == [40, 70]
@@ -98,6 +120,7 @@ def test_market_reid_samples_16_ids_x_4_crops(tmp_path: Path):
     assert cfg.model.reid.num_person_ids == 751
     loader = cfg.train_dataloader
     assert loader.batch_size == 1 and cfg.auto_scale_lr.base_batch_size == 1
+    assert loader.sampler == dict(type='InfiniteSampler', shuffle=True)
     assert loader.dataset.triplet_sampler == dict(num_ids=16, ins_per_id=4)
     assert cfg.train_cfg.max_iters == 120 * 203
     assert cfg.param_scheduler[0].milestones == [40 * 203, 70 * 203]

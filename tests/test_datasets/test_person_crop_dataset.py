@@ -30,6 +30,7 @@ def test_one_item_per_gt_box(tiny_root):
     assert [(c['img_id'], c['crop_index'], c['person_id']) for c in crops] == boxes
     assert -1 in {c['person_id'] for c in crops}  # unlabelled boxes are items
     assert crops.metainfo['num_person_ids'] == images.metainfo['num_person_ids']
+    assert crops.get_person_ids() == [person_id for _, _, person_id in boxes]
 
 
 def test_test_mode_is_refused(tiny_root):

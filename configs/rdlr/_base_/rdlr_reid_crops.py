@@ -7,6 +7,11 @@
 # by 0-10 px left and up; the flip after them makes the horizontal shift
 # two-sided. Appended after CropPersonPatch of a crop dataset base
 # (configs/_base_/datasets/*_crops.py), or after the Resize of Market-1501.
+# PK sampling of the crop datasets (PersonCropDataset): 16 identities x 4
+# crops per batch of 64 (IdentitySampler over the boxes' person ids,
+# unlabelled boxes skipped); its batch_size must be the dataloader's.
+pk_batch_size = 64
+pk_sampler = dict(type='IdentitySampler', batch_size=pk_batch_size, num_instances=4)
 mean_bgr = (103.53, 116.28, 123.675)
 reid_augmentation = [
     dict(type='Pad', size=(128 + 10, 256 + 10), pad_val=dict(img=0)),

@@ -74,9 +74,12 @@ class BaseCropReID(BaseModel):
       pipeline (:class:`mmps.datasets.transforms.CropPersonPatch`) and
       :class:`mmps.models.searchers.TwoStepSearcher` cut with these numbers;
       :meth:`forward` refuses packed patches cut with other ones.
-    - its own normalisation (:meth:`normalize`): patches arrive as raw
-      pixels, so a detector and a re-ID network with different statistics
-      can share one image.
+    - its own normalisation (:meth:`normalize`, :attr:`normalization`):
+      patches arrive as raw pixels, so a detector and a re-ID network with
+      different statistics can share one image (MGTS); a searcher that cuts
+      patches from the detector's normalised input instead (RDLR) checks
+      that both normalise alike and calls a subclass's
+      ``embed_normalized`` (:class:`~mmps.models.reid.BNNeckReID`).
     - :meth:`forward`: unpacks what
       :class:`mmps.datasets.transforms.PackCropReIDInputs` (or mmdet's
       ``PackReIDInputs``) packed, in the modes 'tensor', 'loss', 'predict'.
@@ -138,6 +141,17 @@ class BaseCropReID(BaseModel):
             raise ValueError(
                 f"{what} needs foreground masks but crop_cfg.mask is None: "
                 "set crop_cfg.mask='instance' (or 'box')")
+
+    @property
+    def normalization(self) -> dict:
+        """dict: How :meth:`normalize` maps raw patches: ``mean`` and
+        ``std`` (tuples of 3 floats, in the order after the channel swap)
+        and ``bgr_to_rgb``, the terms of a detector's ``data_preprocessor``.
+        """
+        return dict(
+            mean=tuple(self.mean.flatten().tolist()),
+            std=tuple(self.std.flatten().tolist()),
+            bgr_to_rgb=self.bgr_to_rgb)
 
     def normalize(self, patches: Tensor) -> Tensor:
         """Normalise raw patches with this network's statistics.

@@ -25,9 +25,10 @@ class BNNeckReID(BaseCropReID):
 
     mmdet's ``CrossEntropyLoss`` has no label smoothing and mmdet's
     ``LinearReIDHead`` needs mmpretrain, so the cross entropy is torch's
-    (``label_smoothing``). :meth:`features` and :meth:`classification_loss`
-    let RDLR's searcher reuse the frozen network's own loss on detected
-    crops.
+    (``label_smoothing``). :meth:`normalized_features`,
+    :meth:`embed_normalized` (patches cut from a detector's normalised input)
+    and :meth:`classification_loss` let RDLR's searcher reuse the frozen
+    network and its own loss on detected crops.
 
     The backbone initialises by its ``init_cfg`` (ImageNet weights by URL
     in the configs). ``num_person_ids=None`` builds a classifier without
@@ -99,7 +100,7 @@ class BNNeckReID(BaseCropReID):
         return self.classifier.out_features
 
     def features(self, patches: Tensor) -> Tuple[Tensor, Tensor]:
-        """The pooled feature and its BNNeck output.
+        """The pooled feature and its BNNeck output of raw patches.
 
         Args:
             patches (Tensor): Raw patches (BGR pixels), shape (N, 3, h, w).
@@ -107,12 +108,25 @@ class BNNeckReID(BaseCropReID):
         Returns:
             tuple[Tensor, Tensor]: f_t and f_i, each of shape (N, C).
         """
-        feat_map = self.backbone(self.normalize(patches))[-1]
+        return self.normalized_features(self.normalize(patches))
+
+    def normalized_features(self, inputs: Tensor) -> Tuple[Tensor, Tensor]:
+        """The pooled feature and its BNNeck output of patches that are
+        already normalised with this network's :attr:`normalization` (cut
+        from a detector's normalised input, as RDLR does).
+
+        Args:
+            inputs (Tensor): Normalised patches, shape (N, 3, h, w).
+
+        Returns:
+            tuple[Tensor, Tensor]: f_t and f_i, each of shape (N, C).
+        """
+        feat_map = self.backbone(inputs)[-1]
         pooled = F.adaptive_avg_pool2d(feat_map, 1).flatten(1)
         return pooled, self.bnneck(pooled)
 
     def embed(self, patches: Tensor, masks: Optional[Tensor] = None) -> Tensor:
-        """Embed patches: f_i, L2-normalised.
+        """Embed raw patches: f_i, L2-normalised.
 
         Args:
             patches (Tensor): Raw patches, shape (N, 3, h, w).
@@ -121,7 +135,22 @@ class BNNeckReID(BaseCropReID):
         Returns:
             Tensor: Shape (N, C).
         """
-        return F.normalize(self.features(patches)[1], dim=1)
+        return self.embed_normalized(self.normalize(patches))
+
+    def embed_normalized(self,
+                         inputs: Tensor,
+                         masks: Optional[Tensor] = None) -> Tensor:
+        """Embed already normalised patches (see
+        :meth:`normalized_features`): f_i, L2-normalised.
+
+        Args:
+            inputs (Tensor): Normalised patches, shape (N, 3, h, w).
+            masks (Tensor, optional): Unused (no masks).
+
+        Returns:
+            Tensor: Shape (N, C).
+        """
+        return F.normalize(self.normalized_features(inputs)[1], dim=1)
 
     def classification_loss(self, bn_feats: Tensor, person_ids: Tensor) -> Tensor:
         """Label-smoothed cross entropy of the classifier on f_i.

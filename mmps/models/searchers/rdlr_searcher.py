@@ -10,13 +10,78 @@ from mmdet.models.utils import select_single_mlvl, unpack_gt_instances
 from mmdet.registry import MODELS
 from mmdet.structures import SampleList
 from mmdet.structures.bbox import bbox_overlaps, get_box_tensor
+from mmengine.model import BaseDataPreprocessor
 from mmengine.structures import InstanceData
 from torch import Tensor
 
 from mmps.utils.compose_checkpoint import PART_REVISE_KEYS
 from mmps.utils.strict_checkpoint import load_state_dict_matching, read_checkpoint
 from ..layers.affine_grid_cropper import AffineGridCropper
+from ..reid.base_crop_reid import BaseCropReID
 from .two_step_searcher import TwoStepSearcher
+
+
+def preprocessor_normalization(preprocessor: BaseDataPreprocessor) -> dict:
+    """How a detector's ``data_preprocessor`` normalises raw images, in the
+    terms of :attr:`BaseCropReID.normalization`.
+
+    Args:
+        preprocessor (BaseDataPreprocessor): An mmengine
+            ``ImgDataPreprocessor`` (mmdet's ``DetDataPreprocessor``), or a
+            preprocessor that does not normalise.
+
+    Returns:
+        dict: ``mean``, ``std`` (3 floats each; 0 and 1 when it does not
+        normalise) and ``bgr_to_rgb`` (whether it swaps the channels).
+    """
+    if getattr(preprocessor, '_enable_normalize', False):
+        mean = tuple(preprocessor.mean.flatten().tolist())
+        std = tuple(preprocessor.std.flatten().tolist())
+    else:
+        mean, std = (0.0, ) * 3, (1.0, ) * 3
+    return dict(
+        mean=mean,
+        std=std,
+        bgr_to_rgb=bool(getattr(preprocessor, '_channel_conversion', False)))
+
+
+def check_shared_normalization(detector: nn.Module, reid: BaseCropReID) -> None:
+    """Refuse a detector and a re-ID network that normalise differently, or
+    a detector input whose padding is not the mean colour: RDLR cuts the
+    re-ID patches out of the detector's normalised input.
+
+    Args:
+        detector (nn.Module): An mmdet detector with its ``data_preprocessor``.
+        reid (BaseCropReID): The re-ID network.
+
+    Raises:
+        ValueError: The mean, std or channel order differ (the message
+            names both), or the detector pads with a value other than 0.
+    """
+
+    def text(norm: dict) -> str:
+        mean = tuple(round(v, 4) for v in norm['mean'])
+        std = tuple(round(v, 4) for v in norm['std'])
+        return f'mean={mean}, std={std}, bgr_to_rgb={norm["bgr_to_rgb"]}'
+
+    det = preprocessor_normalization(detector.data_preprocessor)
+    own = reid.normalization
+    same = det['bgr_to_rgb'] == own['bgr_to_rgb'] and all(
+        torch.allclose(torch.tensor(det[key]), torch.tensor(own[key]), atol=1e-4)
+        for key in ('mean', 'std'))
+    if not same:
+        raise ValueError(
+            'detector and re-ID normalisations differ: model.detector.data_'
+            f'preprocessor has {text(det)} but model.reid has {text(own)}; RDLR '
+            'crops the detector\'s normalised input, so set model.reid.mean, '
+            'model.reid.std and model.reid.bgr_to_rgb to the detector\'s (and '
+            'pretrain the re-ID network with them)')
+    pad_value = getattr(detector.data_preprocessor, 'pad_value', 0)
+    if pad_value != 0:
+        raise ValueError(
+            f'model.detector.data_preprocessor pads with {pad_value}, but RDLR '
+            'crops its normalised input, where padding must read 0 (the mean '
+            'colour, as samples outside the image): set pad_value=0')
 
 
 @MODELS.register_module()
@@ -52,11 +117,19 @@ class RDLRSearcher(TwoStepSearcher):
     (``requires_grad=False``) and held in eval mode through
     :meth:`train`, so its BN statistics never move.
 
-    Crops are cut from the raw images of the input frame (after
-    ``Resize``), the frame of the detector's boxes, with the re-ID
-    network's ``crop_cfg``: the same numbers as the crops the re-ID network
-    was trained on (:class:`RoIAlignCropper`), at training and test time,
-    each part normalising its input with its own statistics.
+    One normalisation: refinement crops, gallery detections and
+    query boxes are all cut (:meth:`crop_patches`, with the re-ID network's
+    ``crop_cfg``) from the detector's input as the detector sees it, after
+    ``Resize`` and its ``data_preprocessor``: normalised and padded, so
+    padding and samples outside the image read 0, the mean colour. The
+    re-ID network embeds these patches as they are
+    (``BNNeckReID.embed_normalized``), so it must normalise as the
+    detector does (mean, std, channel order; checked at build, see
+    :func:`check_shared_normalization`). Inside the image such a patch is
+    the re-ID network's normalisation of the raw crop it was pretrained on
+    (bilinear sampling commutes with a per-channel affine map); only
+    samples outside the image differ (the mean colour, where
+    ``CropPersonPatch`` reads black).
 
     Both pretrained parts are read by :meth:`init_weights`, strictly (every
     key, every shape): the detector from an mmdet training checkpoint, the
@@ -88,6 +161,14 @@ class RDLRSearcher(TwoStepSearcher):
             Defaults to 0.5.
         **kwargs: Arguments of :class:`TwoStepSearcher` (``score_thr``,
             ``crop_batch``, ``data_preprocessor``, ``init_cfg``).
+
+    Raises:
+        ValueError: No detector, a checkpoint missing, both re-ID losses
+            off, masks configured, a classifier width other than
+            ``num_person_ids`` with L_cls on, or the detector and re-ID
+            normalisations differ.
+        TypeError: A detector that is neither two- nor single-stage, or a
+            re-ID network without BNNeck and classifier.
     """
 
     def __init__(self,
@@ -120,10 +201,13 @@ class RDLRSearcher(TwoStepSearcher):
         if not isinstance(self.detector, (TwoStageDetector, SingleStageDetector)):
             raise TypeError('RDLRSearcher refines a two-stage or single-stage mmdet '
                             f'detector, got {type(self.detector).__name__}')
-        if not hasattr(self.reid, 'features') or not hasattr(self.reid,
-                                                             'classification_loss'):
+        if not all(
+                hasattr(self.reid, name)
+                for name in ('normalized_features', 'embed_normalized',
+                             'classification_loss')):
             raise TypeError('RDLRSearcher needs a re-ID network with a BNNeck and '
                             f'classifier (BNNeckReID), got {type(self.reid).__name__}')
+        check_shared_normalization(self.detector, self.reid)
         if self.crop_cfg.mask is not None:
             raise ValueError('RDLRSearcher crops without masks: set '
                              'model.reid.crop_cfg.mask=None')
@@ -290,13 +374,71 @@ class RDLRSearcher(TwoStepSearcher):
         ids[matched] = gt_instances.person_ids.to(ids)[best[matched]]
         return ids
 
-    def reid_losses(self, images: List[Tensor], boxes_list: List[Tensor],
+    def normalized_inputs(self, images: Sequence[Tensor]) -> Tensor:
+        """The detector's input of raw images, as the detector sees it.
+
+        Args:
+            images (Sequence[Tensor]): Raw (3, H_i, W_i) images, input
+                frame.
+
+        Returns:
+            Tensor: The normalised batch (B, 3, H, W), padded with 0 at the
+            right and bottom.
+        """
+        return self.detector.data_preprocessor(dict(inputs=list(images)),
+                                               False)['inputs']
+
+    def crop_normalized(self, inputs: Tensor, boxes_list: List[Tensor]) -> Tensor:
+        """Cut patches out of the detector's normalised input,
+        differentiably w.r.t. the boxes (RoI transform, Sec. 3.1).
+
+        Args:
+            inputs (Tensor): The detector's normalised batch (B, 3, H, W).
+            boxes_list (list[Tensor]): One (M_i, 4) x1y1x2y2 tensor per
+                image, input frame.
+
+        Returns:
+            Tensor: Normalised patches (sum M_i, 3, h, w); padding and
+            samples outside the image read 0.
+        """
+        return self.cropper(list(inputs), boxes_list)
+
+    def crop_patches(self, batch_inputs: List[Tensor], boxes_list: List[Tensor],
+                     batch_data_samples: SampleList) -> Tensor:
+        """Cut the gallery and query patches from the detector's normalised
+        input (see the class), not from the raw images.
+
+        Args:
+            batch_inputs (list[Tensor]): Raw (3, H_i, W_i) images.
+            boxes_list (list[Tensor]): One (M_i, 4) tensor per image, input
+                frame.
+            batch_data_samples (list[DetDataSample]): The samples (unused).
+
+        Returns:
+            Tensor: Normalised patches, shape (sum M_i, 3, h, w).
+        """
+        return self.crop_normalized(self.normalized_inputs(batch_inputs), boxes_list)
+
+    def embed_patches(self, patches: Tensor, masks: Optional[Tensor]) -> Tensor:
+        """Embed normalised patches without normalising them again.
+
+        Args:
+            patches (Tensor): Patches of :meth:`crop_patches`, shape
+                (N, 3, h, w).
+            masks (Tensor, optional): None (RDLR crops without masks).
+
+        Returns:
+            Tensor: L2-normalised embeddings, shape (N, D).
+        """
+        return self.reid.embed_normalized(patches, masks)
+
+    def reid_losses(self, inputs: Tensor, boxes_list: List[Tensor],
                     person_ids: Tensor) -> Dict[str, Tensor]:
         """Step 4 and 5: the frozen re-ID network's losses of the labelled
         detections.
 
         Args:
-            images (list[Tensor]): Raw (3, H_i, W_i) images.
+            inputs (Tensor): The detector's normalised batch (B, 3, H, W).
             boxes_list (list[Tensor]): Detections per image, attached to
                 the regression outputs.
             person_ids (Tensor): (sum N_i,) matched ids, -1 none.
@@ -316,8 +458,8 @@ class RDLRSearcher(TwoStepSearcher):
         # zero tied to every kept box: the regression outputs are in the graph
         zero = sum(boxes.sum() for boxes in boxes_list) * 0
         if len(ids):
-            patches = self.crop_patches(images, chosen, None)
-            _, bn_feats = self.reid.features(patches)
+            patches = self.crop_normalized(inputs, chosen)
+            _, bn_feats = self.reid.normalized_features(patches)
         else:
             bn_feats = zero.new_zeros((0, self.reid.in_channels))
         losses = {}
@@ -327,7 +469,7 @@ class RDLRSearcher(TwoStepSearcher):
         if self.loss_proxy_tri is not None:
             # called without anchors too: it joins the table's all-gather of
             # the other ranks
-            embeddings = F.normalize(bn_feats, dim=1)  # BNNeckReID.embed
+            embeddings = F.normalize(bn_feats, dim=1)  # BNNeckReID.embed_normalized
             losses[self.loss_proxy_tri.loss_name] = zero + self.loss_proxy_tri(
                 embeddings, ids)
         return losses
@@ -356,5 +498,5 @@ class RDLRSearcher(TwoStepSearcher):
             self.match(boxes, sample.gt_instances)
             for boxes, sample in zip(boxes_list, samples)
         ])
-        losses.update(self.reid_losses(images, boxes_list, person_ids))
+        losses.update(self.reid_losses(inputs, boxes_list, person_ids))
         return losses

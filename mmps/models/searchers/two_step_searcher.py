@@ -17,9 +17,8 @@ from ..layers.roi_align_cropper import RoIAlignCropper
 from ..reid.base_crop_reid import BaseCropReID
 from ..utils.box_frames import boxes_to_input_frame, boxes_to_original_frame
 from ..utils.foreground_separation import box_masks, instance_masks, paint_instance_map
+from ..utils.person_segmentor import DEFAULT_SEGMENTOR, check_person_segmentor
 from ..utils.query_packing import pack_query_predictions, query_boxes
-
-DEFAULT_SEGMENTOR = 'mmdet::mask_rcnn/mask-rcnn_r101_fpn_1x_coco.py'
 
 
 def _config_classes(cfg: Config) -> Optional[Sequence[str]]:
@@ -73,17 +72,7 @@ def build_segmentor(segmentor: dict) -> Tuple[nn.Module, float, int]:
         if 'init_cfg' in model_cfg.get('backbone', {}):
             model_cfg.backbone.init_cfg = None
     model = MODELS.build(model_cfg)
-    if not getattr(model, 'with_mask', False):
-        raise ValueError(
-            f'the segmentor {type(model).__name__} predicts no masks: use an '
-            f'instance-segmentation config, e.g. {DEFAULT_SEGMENTOR!r}')
-    if classes is not None and (person_class >= len(classes)
-                                or classes[person_class] != 'person'):
-        name = classes[person_class] if person_class < len(classes) else 'no class'
-        raise ValueError(
-            f'segmentor person_class={person_class} is {name!r}, not '
-            f"'person': set person_class to the index of 'person' "
-            f"({list(classes).index('person') if 'person' in classes else 'none'})")
+    check_person_segmentor(model, person_class, classes)
     return model, score_thr, person_class
 
 
@@ -97,7 +86,8 @@ class TwoStepSearcher(BasePersonSearcher, BaseDetector):
     ``BaseDataPreprocessor``: device transfer only): its inputs are the raw
     images of the test pipeline (after the detector's ``Resize``), the
     detector normalises them with its own ``data_preprocessor`` and the re-ID
-    network its patches with its own statistics. Patches are cut by
+    network its patches with its own statistics (RDLR instead cuts the
+    detector's normalised input: :class:`RDLRSearcher`). Patches are cut by
     :class:`RoIAlignCropper` with the re-ID network's ``crop_cfg``, the very
     cutter of the crop pipeline, so training and test patches of a box are
     the same numbers.
@@ -111,8 +101,10 @@ class TwoStepSearcher(BasePersonSearcher, BaseDetector):
       config trains the re-ID step and tests it on GT boxes; with a
       detector the parts are trained apart (one-line error; RDLR overrides).
 
-    Subclasses change how boxes become patches through two hooks,
-    :meth:`crop_patches` and :meth:`crop_masks`.
+    Subclasses change how boxes become patches and embeddings through three
+    hooks, :meth:`crop_patches`, :meth:`crop_masks` and
+    :meth:`embed_patches` (RDLR cuts the detector's normalised input and
+    embeds the patches without normalising them again).
 
     Args:
         reid (dict): Config of a :class:`BaseCropReID` network.
@@ -450,9 +442,22 @@ class TwoStepSearcher(BasePersonSearcher, BaseDetector):
         for start in range(0, max(len(patches), 1), self.crop_batch):
             stop = start + self.crop_batch
             chunks.append(
-                self.reid.embed(patches[start:stop],
-                                None if masks is None else masks[start:stop]))
+                self.embed_patches(patches[start:stop],
+                                   None if masks is None else masks[start:stop]))
         return list(torch.cat(chunks).split([len(b) for b in boxes_list]))
+
+    def embed_patches(self, patches: Tensor, masks: Optional[Tensor]) -> Tensor:
+        """Embed the patches of :meth:`crop_patches` (hook: RDLR's are
+        normalised already).
+
+        Args:
+            patches (Tensor): Raw patches, shape (N, 3, h, w).
+            masks (Tensor, optional): Their masks, shape (N, 1, h, w).
+
+        Returns:
+            Tensor: L2-normalised embeddings, shape (N, D).
+        """
+        return self.reid.embed(patches, masks)
 
     def loss(self, batch_inputs: Union[Tensor, Sequence[Tensor]],
              batch_data_samples: list) -> dict:

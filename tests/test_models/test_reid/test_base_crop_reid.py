@@ -55,6 +55,9 @@ def test_normalize():
     model.bgr_to_rgb = False
     assert torch.equal(model.normalize(bgr)[0, :, 0, 0], torch.tensor([14.5, 9., 3.5]))
     assert 'mean' not in model.state_dict()  # statistics are config, not weights
+    # in a detector data_preprocessor's terms (RDLR compares the two)
+    assert model.normalization == dict(
+        mean=(1., 2., 3.), std=(2., 2., 2.), bgr_to_rgb=False)
 
 
 def test_forward_modes():

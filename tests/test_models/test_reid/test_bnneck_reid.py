@@ -45,6 +45,12 @@ def test_embedding_is_the_l2_normalised_bnneck_output():
         model.bnneck.running_var + model.bnneck.eps) * model.bnneck.weight
     torch.testing.assert_close(bn_feats, expected_bn + model.bnneck.bias)
     torch.testing.assert_close(model.embed(patches), F.normalize(bn_feats, dim=1))
+    # patches normalised already (RDLR's crops of the detector's input)
+    normalised = model.normalize(patches)
+    assert all(
+        torch.equal(a, b)
+        for a, b in zip(model.normalized_features(normalised), (pooled, bn_feats)))
+    assert torch.equal(model.embed_normalized(normalised), model.embed(patches))
 
 
 def test_losses_label_smoothed_ce_and_triplet_on_the_pooled_feature():

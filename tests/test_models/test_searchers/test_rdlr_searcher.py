@@ -5,11 +5,12 @@ from pathlib import Path
 
 import pytest
 import torch
+import torch.nn.functional as F
 from mmdet.registry import MODELS
 from mmengine.config import Config
 
 from mmps.datasets.transforms import CropPersonPatch
-from mmps.models.layers import AffineGridCropper
+from mmps.models.layers import AffineGridCropper, RoIAlignCropper
 from mmps.models.losses import proxy_triplet_loss
 from mmps.testing import get_config_file, make_det_sample
 from mmps.utils.strict_checkpoint import CheckpointError
@@ -211,25 +212,119 @@ def test_single_stage_detector_drops_its_regression_loss():
     assert model.detector.bbox_head.retina_reg.weight.grad.abs().sum() > 0
 
 
-def test_refinement_crops_equal_the_reid_pretraining_crops():
-    """One normalisation question (issue 15, Sec. 6): both parts get raw
-    pixels and normalise them themselves, and the refinement cuts the same
-    patch of a box as ``CropPersonPatch`` cut for the re-ID pretraining."""
+def _normalised_by_hand(image: torch.Tensor, pad_hw=None) -> torch.Tensor:
+    """ImageNet normalisation of a BGR image in RGB order, zero-padded at
+    the right and bottom to ``pad_hw``: the detector's input."""
+    mean = torch.tensor([123.675, 116.28, 103.53]).view(3, 1, 1)
+    std = torch.tensor([58.395, 57.12, 57.375]).view(3, 1, 1)
+    normalised = (image.flip(0).float() - mean) / std
+    if pad_hw is None:
+        return normalised
+    return F.pad(normalised,
+                 (0, pad_hw[1] - image.shape[2], 0, pad_hw[0] - image.shape[1]))
+
+
+def test_patches_are_crops_of_the_detectors_normalised_input():
+    """One normalisation (issue 15, Sec. 1): a patch is the crop of the
+    detector's normalised input; inside the image that is the re-ID
+    network's normalisation of its pretraining crop (CropPersonPatch), and
+    samples outside the image read 0, the mean colour."""
     model = _build().eval()
     torch.manual_seed(2)
     image = torch.randint(0, 256, (3, IMG_H, IMG_W), dtype=torch.uint8)
     original = [[3.2, 1.5, 40.7, 41.0], [50., -4., 70., 30.]]  # one across the border
     scale = 1.5  # the pipeline's Resize: ground truth of the original image
-    pretraining = []
-    for k in range(len(original)):
-        results = CropPersonPatch(**model.crop_cfg).transform(
-            dict(
-                img=image.permute(1, 2, 0).numpy(),
-                instances=[dict(bbox=box) for box in original],
-                crop_index=k,
-                person_id=0,
-                scale_factor=(scale, scale)))
-        pretraining.append(torch.from_numpy(results['img']).permute(2, 0, 1))
-    boxes = torch.tensor(original) * scale  # the refinement's input frame
-    refinement = model.crop_patches([image.float()], [boxes], None)
-    torch.testing.assert_close(refinement, torch.stack(pretraining), atol=1e-3, rtol=0)
+    boxes = torch.tensor(original) * scale  # the input frame
+    patches = model.crop_patches([image.float()], [boxes], None)
+    reference = RoIAlignCropper(model.crop_cfg.size)([_normalised_by_hand(image)],
+                                                     [boxes])
+    torch.testing.assert_close(patches, reference, atol=1e-4, rtol=0)
+    pretraining = CropPersonPatch(**model.crop_cfg).transform(
+        dict(
+            img=image.permute(1, 2, 0).numpy(),
+            instances=[dict(bbox=box) for box in original],
+            crop_index=0,
+            person_id=0,
+            scale_factor=(scale, scale)))['img']
+    pretraining = torch.from_numpy(pretraining).permute(2, 0, 1)[None]
+    torch.testing.assert_close(
+        patches[:1], model.reid.normalize(pretraining), atol=1e-4, rtol=0)
+    # box 2 (75, -6, 105, 45) on a 64x32 grid: rows 0-6 sample above the
+    # image, columns 23-31 right of it
+    across = patches[1]
+    assert across[:, :7].eq(0).all() and across[:, :, 23:].eq(0).all()
+    assert across[:, 8:, :22].ne(0).all()
+
+
+def test_query_gallery_and_refinement_embed_crops_of_the_normalised_input(monkeypatch):
+    """Every patch the re-ID network sees, in loss and predict, is a crop
+    of the detector's normalised, zero-padded input, embedded without a
+    second normalisation."""
+    model = _build()
+    height, width, padded = 50, 90, (64, 96)  # pad_size_divisor=32
+    torch.manual_seed(3)
+    images = [
+        torch.randint(0, 256, (3, height, width), dtype=torch.uint8) for _ in range(2)
+    ]
+    sources, crops, seen = [], [], []
+    cropper = model.cropper
+
+    def crop(inputs, boxes_list):
+        sources.append(inputs)
+        crops.append((cropper(inputs, boxes_list), boxes_list))
+        return crops[-1][0]
+
+    def normalized_features(inputs):
+        seen.append(inputs)
+        return features(inputs)
+
+    def twice(patches):
+        raise AssertionError('patches normalised twice')
+
+    features = model.reid.normalized_features
+    monkeypatch.setattr(model, 'cropper', crop)
+    monkeypatch.setattr(model.reid, 'normalized_features', normalized_features)
+    monkeypatch.setattr(model.reid, 'normalize', twice)
+    samples = [
+        make_det_sample((height, width),
+                        gt_bboxes=[[4., 2., 40., 48.], [44., 4., 86., 46.]][i:i + 1],
+                        person_ids=[i],
+                        query_bboxes=[[60., -5., 110., 40.]] if i == 0 else None)
+        for i in range(2)
+    ]
+    model.train().loss(images, samples)
+    model.eval().predict(images, samples)
+    assert len(sources) == 2  # refinement; gallery and queries
+    expected = [_normalised_by_hand(image, padded) for image in images]
+    for inputs in sources:
+        for got, want in zip(inputs, expected):
+            torch.testing.assert_close(got, want, atol=1e-4, rtol=0)
+    # the re-ID network embeds the very patches (predict: in crop_batch chunks)
+    assert seen[0] is crops[0][0] and torch.equal(torch.cat(seen[1:]), crops[1][0])
+    for patches, boxes_list in crops:
+        reference = RoIAlignCropper(model.crop_cfg.size)(
+            expected, [boxes.detach() for boxes in boxes_list])
+        torch.testing.assert_close(patches.detach(), reference, atol=1e-4, rtol=0)
+    # the query (last patch of image 0) reaches past the image: 0 there
+    query = crops[1][0][len(crops[1][1][0]) - 1]
+    assert query[:, :, 24:].eq(0).all() and query[:, 8:, :10].ne(0).all()
+
+
+@pytest.mark.parametrize('reid, detector, message', [
+    (dict(mean=(0., 0., 0.)), {},
+     r'detector and re-ID normalisations differ: model.detector.data_preprocessor '
+     r'has mean=\(123.675, 116.28, 103.53\), std=\(58.395, 57.12, 57.375\), '
+     r'bgr_to_rgb=True but model.reid has mean=\(0.0, 0.0, 0.0\), .*set '
+     r'model.reid.mean, model.reid.std and model.reid.bgr_to_rgb to the detector'),
+    (dict(std=(1., 1., 1.)), {}, r'model.reid has .*std=\(1.0, 1.0, 1.0\)'),
+    (dict(bgr_to_rgb=False), {}, r'model.reid has .*bgr_to_rgb=False'),
+    ({}, dict(mean=None, std=None),
+     r'preprocessor has mean=\(0.0, 0.0, 0.0\), std=\(1.0, 1.0, 1.0\)'),
+    ({}, dict(pad_value=114), r'pads with 114, .*set pad_value=0'),
+])
+def test_normalisations_must_agree(reid, detector, message):
+    cfg = _cfg()
+    cfg.reid.update(reid)
+    cfg.detector.data_preprocessor.update(detector)
+    with pytest.raises(ValueError, match=message):
+        MODELS.build(cfg)

@@ -166,6 +166,12 @@ def test_tiny_config_is_the_issue_tiny_variant():
     # re-ID losses scaled down for training from scratch (README)
     assert head.loss_dist.loss_weight == 0.02
     assert head.loss_reid.loss_weight == head.loss_tri.loss_weight == 0.05
+    # AdamW and focal alpha 0.5 for the short training from scratch (README)
+    optimizer = cfg.optim_wrapper.optimizer
+    assert optimizer.type == 'AdamW'
+    assert (optimizer.lr, optimizer.weight_decay) == (1e-3, 1e-4)
+    assert 'momentum' not in optimizer
+    assert head.loss_cls.alpha == 0.5
     assert cfg.train_cfg.max_epochs == 12
 
 

@@ -1,6 +1,6 @@
 """The tiny PCNet on the main job (:func:`mmps.apis.demo.run_demo` with
 ``configs/pcnet/pcnet_tiny_synthetic.py``): a short training lowers its
-losses and detects persons; tools/test.py,
+losses, detects persons and searches them well above chance; tools/test.py,
 :func:`mmps.apis.search` and tools/search_demo.py run on its checkpoint.
 The training runs once, in a module fixture."""
 import json
@@ -68,15 +68,16 @@ def test_short_training_lowers_losses_and_detects(demo):
     def mean(key, rows):
         return sum(r[key] for r in rows) / len(rows)
 
-    # three epochs at the plateau lr: the detection losses fall first
-    for key, ratio in (('loss', 0.95), ('loss_cls', 0.8)):
+    # three epochs: the total, the focal and the box regression losses fall
+    # (the tiny model once trained with SGD barely moved loss_bbox)
+    for key, ratio in (('loss', 0.8), ('loss_cls', 0.5), ('loss_bbox', 0.8)):
         first, last = mean(key, records[:3]), mean(key, records[-3:])
         assert last < ratio * first, f'{key}: {first:.3f} -> {last:.3f}'
     model, chance = demo['outcome']['model'], demo['outcome']['chance']
     # detection counted at score 0.01, the search at 0.5
     assert model['det_recall'] > 0.5, model['det_recall']
-    # chance: the same detections with random embeddings. Three epochs
-    # reach 2x chance but not the issue's chance + 0.05 (README, tiny model)
+    # chance: the same detections with random embeddings
+    assert model['mAP'] > chance['mAP'] + 0.05, (model['mAP'], chance['mAP'])
     assert model['mAP'] > 2 * chance['mAP'], (model['mAP'], chance['mAP'])
     assert model['top1'] > chance['top1'], (model['top1'], chance['top1'])
     assert osp.getsize(demo['outcome']['picture']) > 0

@@ -383,9 +383,16 @@ class PCNetHead(RetinaHead):
 
     def _embed_rois(self, feats: Sequence[Tensor], boxes: Tensor,
                     img_inds: Tensor) -> Tensor:
-        """The ``'roialign'`` branch: extractor, GAP, BN1d, L2."""
+        """The ``'roialign'`` branch: extractor, GAP, BN1d, L2.
+
+        Without boxes the (0, C) result carries an exact zero made of the
+        extractor's and the BatchNorm's parameters, so that they still get a
+        (zero) gradient in training.
+        """
         if len(boxes) == 0:
-            return boxes.new_zeros(0, self.reid_channels)
+            params = [*self.roi_extractor.parameters(), *self.embed_norm.parameters()]
+            zero = sum(param.sum() for param in params) * 0
+            return boxes.new_zeros(0, self.reid_channels) + zero
         rois = torch.cat([img_inds[:, None].to(boxes.dtype), boxes], dim=1)
         roi_feats = self.roi_extractor(
             tuple(feats[:self.roi_extractor.num_inputs]), rois)

@@ -34,7 +34,10 @@ class CrossScaleAggregation(BaseModule):
     ``psi`` fully connected layers and ``s_l`` a learnable scalar of the
     cell's level (PCNetPS); the logits are clamped to
     ``[-logit_clamp, logit_clamp]`` before the softmax. A box holding no
-    cell centre gives ``f = f'``.
+    cell centre gives ``f = f'``; when no box of the batch holds one, an
+    exact zero made of every parameter is added, so that they still get a
+    (zero) gradient and distributed training needs no
+    ``find_unused_parameters``.
 
     The work is vectorised over the boxes of an image: one masked softmax
     over the cells inside any box of the image serves all its boxes, and
@@ -66,6 +69,11 @@ class CrossScaleAggregation(BaseModule):
         self.phi = nn.Linear(channels, channels)
         self.psi = nn.Linear(channels, channels)
         self.level_scales = nn.Parameter(torch.ones(num_levels))
+
+    def _zero_from_parameters(self) -> Tensor:
+        """An exact zero that depends on every parameter (phi, psi and
+        ``s_l``), shape ()."""
+        return sum(param.sum() for param in self.parameters()) * 0
 
     def forward(self, anchor_feats: Tensor, boxes: Tensor, img_inds: Tensor,
                 mlvl_feats: Sequence[Tensor], mlvl_points: Sequence[Tensor]) -> Tensor:
@@ -109,7 +117,7 @@ class CrossScaleAggregation(BaseModule):
                 cell_groups.append(cells)
                 img_groups.append(cells.new_full(cells.shape, img_id))
         if not cell_groups:
-            return anchor_feats.clone()
+            return anchor_feats + self._zero_from_parameters()
         # one gather of the features of those cells: (B, P, C) -> (sum Q, C)
         cell_table = torch.cat([feat.flatten(2) for feat in mlvl_feats],
                                dim=2).transpose(1, 2)

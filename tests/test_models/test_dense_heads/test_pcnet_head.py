@@ -214,6 +214,32 @@ def test_one_and_no_positive_anchor_train(batch):
     total.backward()
 
 
+# batches in which an optional part has nothing to work on: no cell centre
+# inside any box (CSA), no labelled positive (L_tri), no person at all
+AWKWARD_BATCHES = dict(
+    boxes_under_one_cell=([[0.5, 0.5, 3.5, 3.5]], [0], [[4.5, 4.5, 7.5, 7.5]], [1]),
+    unlabelled=([[4., 4., 30., 60.]], [-1], [[10., 6., 40., 62.]], [-1]),
+    no_person=(torch.zeros(0, 4), [], torch.zeros(0, 4), []),
+)
+
+
+@pytest.mark.parametrize('variant', ['full', 'roialign'])
+@pytest.mark.parametrize('case', sorted(AWKWARD_BATCHES))
+def test_every_parameter_gets_a_grad_on_awkward_batches(variant, case, batch):
+    """DDP without find_unused_parameters needs a gradient, zero or not, for
+    every parameter at every step."""
+    boxes0, ids0, boxes1, ids1 = AWKWARD_BATCHES[case]
+    model = build(variant).train()
+    samples = [tiny_sample(boxes0, ids0), tiny_sample(boxes1, ids1)]
+    data = model.data_preprocessor(
+        dict(inputs=batch['inputs'], data_samples=samples), training=True)
+    total, _ = model.parse_losses(model.loss(data['inputs'], data['data_samples']))
+    assert math.isfinite(total.item())
+    total.backward()
+    missing = [n for n, p in model.named_parameters() if p.grad is None]
+    assert not missing, missing
+
+
 def test_levels_must_match_strides(batch):
     model = build().eval()
     data = model.data_preprocessor(batch, training=False)

@@ -134,6 +134,29 @@ def test_matches_a_box_by_box_reference_and_backpropagates():
     assert torch.isfinite(anchors.grad).all()
 
 
+@pytest.mark.parametrize(
+    'boxes',
+    [
+        torch.tensor([[4.5, 4.5, 5.5, 5.5], [0.5, 0.5, 1.5, 1.5]]),  # no centre inside
+        torch.zeros(0, 4),  # no box
+    ])
+def test_empty_omega_everywhere_still_gives_every_parameter_a_zero_grad(boxes):
+    """f = f' exactly, and phi, psi and every s_l get a (zero) gradient: DDP
+    without find_unused_parameters needs every parameter in the graph."""
+    torch.manual_seed(0)
+    csa = CrossScaleAggregation(channels=2, num_levels=2)
+    feats = [torch.rand(1, 2, 2, 2), torch.rand(1, 2, 1, 1)]
+    anchors = torch.randn(len(boxes), 2, requires_grad=True)
+    img_inds = torch.zeros(len(boxes), dtype=torch.long)
+    out = csa(anchors, boxes, img_inds, feats, _points([(2, 2), (1, 1)], [4, 8]))
+    assert torch.equal(out, anchors)
+    out.sum().backward()
+    for name, param in csa.named_parameters():
+        assert param.grad is not None, name
+        assert not param.grad.any(), name
+    assert torch.equal(anchors.grad, torch.ones_like(anchors))
+
+
 def test_no_boxes_and_level_mismatch():
     csa = CrossScaleAggregation(channels=2, num_levels=2)
     feats = [torch.rand(1, 2, 2, 2), torch.rand(1, 2, 1, 1)]

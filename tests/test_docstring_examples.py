@@ -12,7 +12,9 @@ MODULES = [
     'mmps.utils.strict_checkpoint', 'mmps.apis.model_fingerprint',
     'mmps.models.layers.roi_align_cropper', 'mmps.models.layers.roi_transform',
     'mmps.models.layers.affine_grid_cropper', 'mmps.models.losses.proxy_triplet_loss',
-    'mmps.models.reid.bnneck_reid', 'mmps.structures.mask'
+    'mmps.models.reid.bnneck_reid', 'mmps.structures.mask',
+    'mmps.models.utils.person_segmentor', 'mmps.utils.anchor_scales',
+    'mmps.datasets.samplers.identity_sampler'
 ]
 
 

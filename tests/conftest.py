@@ -11,8 +11,17 @@ import torch
 
 from mmps.datasets.synthetic import build_synthetic_scenes, make_synthetic_dataset
 from mmps.testing import (TINY_IMG_H, TINY_IMG_W, TINY_SCALE, TINY_SYNTHETIC_CFG,
-                          get_repo_root, make_det_sample)
+                          get_repo_root, make_det_sample, threads_per_worker)
 from mmps.utils import register_all_modules
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Share the cores out between pytest-xdist workers (``make test``
+    runs ``-n 2`` on 2 cores): one torch thread each there, instead of
+    torch's one per core, which makes the workers' threads contend."""
+    threads = threads_per_worker()
+    if threads is not None:
+        torch.set_num_threads(threads)
 
 
 @pytest.fixture(autouse=True, scope='session')

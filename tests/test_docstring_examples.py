@@ -14,7 +14,7 @@ MODULES = [
     'mmps.models.layers.affine_grid_cropper', 'mmps.models.losses.proxy_triplet_loss',
     'mmps.models.reid.bnneck_reid', 'mmps.structures.mask',
     'mmps.models.utils.person_segmentor', 'mmps.utils.anchor_scales',
-    'mmps.datasets.samplers.identity_sampler'
+    'mmps.datasets.samplers.identity_sampler', 'mmps.testing.worker_threads'
 ]
 
 

@@ -11,6 +11,7 @@ from .search_loop_reference import loop_search
 from .tiny_data import TINY_SYNTHETIC_CFG
 from .tiny_models import TINY_IMG_H, TINY_IMG_W, TINY_SCALE, tiny_model_cfg
 from .toy_detection import make_toy_detection_dataset
+from .worker_threads import threads_per_worker
 
 __all__ = [
     'free_port', 'get_config_file', 'get_repo_root', 'get_tool', 'last_line',
@@ -18,5 +19,5 @@ __all__ = [
     'InjectNonFiniteHook', 'TINY_IMG_H', 'TINY_IMG_W', 'TINY_SCALE', 'tiny_model_cfg',
     'make_toy_detection_dataset', 'TINY_SYNTHETIC_CFG', 'make_search_case',
     'make_search_split', 'random_search_case', 'record_to_sample',
-    'search_case_records', 'loop_search'
+    'search_case_records', 'loop_search', 'threads_per_worker'
 ]

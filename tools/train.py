@@ -155,10 +155,13 @@ def main() -> None:
     # importing mmps.models checks the mmcv install with a clear message
     register_all_modules(init_default_scope=False)
     adapt_cfg_to_cpu_launch(cfg, args.launcher)
-    # OIM lookup tables are sized from the training data (num_person_ids=None)
-    fill_num_person_ids(cfg)
-    # anchor scales asked from the training heights (MGTS's CNNv)
-    fill_anchor_scales(cfg)
+    try:
+        # OIM lookup tables are sized from the training data (num_person_ids=None)
+        fill_num_person_ids(cfg)
+        # anchor scales asked from the training heights (MGTS's CNNv)
+        fill_anchor_scales(cfg)
+    except (FileNotFoundError, ValueError) as err:
+        exit_with_error(str(err), status=2)
 
     if 'runner_type' not in cfg:
         cfg.runner_type = 'StrictCheckpointRunner'

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from mmps.testing import get_repo_root, get_tool, run_tool
+from mmps.testing import get_config_file, get_repo_root, get_tool, run_tool
 from .conftest import SMOKE_CONFIG
 
 
@@ -36,6 +36,31 @@ def test_train_missing_config_and_resume_checkpoint(tmp_path):
     assert run_failing('train.py', SMOKE_CONFIG, '--resume', 'missing.pth',
                        cwd=tmp_path) == \
         'train.py: error: --resume checkpoint missing.pth does not exist'
+    assert not (tmp_path / 'work_dirs').exists()
+
+
+def test_train_training_data_the_config_needs_before_the_runner(tmp_path):
+    # the OIM table size is read from the training data
+    oim = get_config_file('oim/oim_tiny_synthetic.py')
+    assert run_failing('train.py', oim, '--cfg-options',
+                       'train_dataloader.dataset.data_root=/nonexistent/',
+                       cwd=tmp_path) == \
+        'train.py: error: annotation file not found: /nonexistent/annotations/' \
+        'train.json (convert or generate the dataset first, see ' \
+        'docs/dataset_prepare.md)'
+    # anchor scales from the training heights need a head that keeps them
+    config = tmp_path / 'retinanet_height_scales.py'
+    config.write_text(f'_base_ = {SMOKE_CONFIG!r}\n'
+                      'model = dict(bbox_head=dict(anchor_generator=dict(\n'
+                      "    scales=dict(type='height_percentiles'))))\n")
+    # (looking the head type up imports modules that may print third-party
+    # deprecation warnings first: the error is the last line)
+    result = run_tool('train.py', str(config), cwd=tmp_path, check=False)
+    assert result.returncode == 2 and 'Traceback' not in result.stderr, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == \
+        'train.py: error: model.bbox_head.anchor_generator: scales from the ' \
+        'training heights need a head that keeps them in its checkpoint, ' \
+        'type=PersistentAnchorRPNHead, got RetinaHead'
     assert not (tmp_path / 'work_dirs').exists()
 
 

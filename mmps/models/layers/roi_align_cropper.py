@@ -63,6 +63,10 @@ class RoIAlignCropper:
     multi-level assignment, which this cut of the image itself does not
     need.
 
+    Subclasses change how one image is cut by overriding
+    :meth:`crop_image` (RDLR's differentiable
+    :class:`~mmps.models.layers.AffineGridCropper`).
+
     Args:
         size (tuple[int, int]): Patch size (h, w). Defaults to (256, 128).
         expand_ratio (float): gamma >= 1, applied to width and height.
@@ -100,29 +104,41 @@ class RoIAlignCropper:
             order.
         """
         if len(images) != len(boxes_list):
-            raise ValueError(f'{len(images)} images but {len(boxes_list)} box lists')
+            raise ValueError(f'{len(images)} images but {len(boxes_list)} box lists: '
+                             'give one (M_i, 4) tensor per image')
         patches = []
         for image, boxes in zip(images, boxes_list):
             if not image.is_floating_point():
                 image = image.float()
             boxes = expand_boxes(boxes.to(image), self.expand_ratio)
-            if boxes.numel() == 0:
-                patches.append(image.new_zeros((0, image.shape[0]) + self.size))
-                continue
-            framed = F.pad(image, (1, 1, 1, 1))[None]
-            rois = torch.cat([boxes.new_zeros(len(boxes), 1), boxes + 1], dim=1)
-            patches.append(
-                roi_align(
-                    framed,
-                    rois,
-                    self.size,
-                    spatial_scale=1.0,
-                    sampling_ratio=1,
-                    pool_mode='avg',
-                    aligned=True))
+            patches.append(self.crop_image(image, boxes))
         if not patches:
             return torch.zeros((0, 0) + self.size)
         return torch.cat(patches)
+
+    def crop_image(self, image: Tensor, boxes: Tensor) -> Tensor:
+        """Crop the (already widened) boxes of one image with mmcv
+        ``roi_align`` on the zero-framed image.
+
+        Args:
+            image (Tensor): One float image, shape (C, H, W).
+            boxes (Tensor): Widened boxes x1y1x2y2, shape (M, 4).
+
+        Returns:
+            Tensor: Patches, shape (M, C, h, w).
+        """
+        if boxes.numel() == 0:
+            return image.new_zeros((0, image.shape[0]) + self.size)
+        framed = F.pad(image, (1, 1, 1, 1))[None]
+        rois = torch.cat([boxes.new_zeros(len(boxes), 1), boxes + 1], dim=1)
+        return roi_align(
+            framed,
+            rois,
+            self.size,
+            spatial_scale=1.0,
+            sampling_ratio=1,
+            pool_mode='avg',
+            aligned=True)
 
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(size={self.size}, '
